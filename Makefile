@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build and the project's entry points.
+#   make                 build the modules for the running kernel (KDIR=...)
+#   make demo            boot a stock Debian kernel in QEMU and show an offer
+#   make check           every test; prints "N passed, N failed"
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+TESTS := tools/testing/vmbus_server
+
+MODULE_CONFIG := CONFIG_VMBUS_SERVER=m \
+		 CONFIG_VMBUS_SERVER_SAMPLE=m \
+		 CONFIG_VMBUS_SERVER_ABI_TEST=m
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(MODULE_CONFIG) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+demo:
+	$(TESTS)/demo.sh
+
+check:
+	$(TESTS)/check.sh
+
+.PHONY: all modules clean demo check

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Channel allocation and the init setters: the configuration a device
+ * back-end gives a channel before its first enable.
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "channel.h"
+#include "server.h"
+
+/*
+ * Init setters work only on a channel that was never enabled: once an offer
+ * carried the configuration to a guest it must not change, not even after a
+ * disable (a re-enable offers the same device again).
+ */
+static int vmb_channel_check_init(const struct vmb_channel *channel)
+{
+	if (!channel)
+		return -EINVAL;
+	if (READ_ONCE(channel->state) != VMB_CHANNEL_INIT)
+		return -EBUSY;
+	return 0;
+}
+
+static size_t vmb_channel_user_data_max(u32 flags)
+{
+	if (flags & VMB_SERVER_CHANNEL_INIT_FLAG_OFFER_AS_PIPE)
+		return VMB_OFFER_PIPE_USER_DATA_SIZE;
+	return VMB_OFFER_USER_DATA_SIZE;
+}
+
+/**
+ * vmb_server_channel_alloc() - allocate a server channel
+ *
+ * The channel starts in the init state (KMCL: disabled, never enabled) with
+ * no server, no interface, no MMIO space, no flags, message pipe mode, a
+ * maximum packet size of %VMB_SERVER_DEFAULT_MAX_PACKET_SIZE and no
+ * callbacks.  Configure it with the vmb_server_channel_init_set_*() calls,
+ * then vmb_server_channel_enable() it.
+ *
+ * Context: process context.
+ * Return: the channel, or ERR_PTR(-ENOMEM).
+ */
+struct vmb_channel *vmb_server_channel_alloc(void)
+{
+	struct vmb_channel *channel;
+
+	channel = kzalloc(sizeof(*channel), GFP_KERNEL);
+	if (!channel)
+		return ERR_PTR(-ENOMEM);
+	channel->pipe_mode = VMB_SERVER_PIPE_MODE_MESSAGE;
+	channel->max_packet_size = VMB_SERVER_DEFAULT_MAX_PACKET_SIZE;
+	INIT_LIST_HEAD(&channel->server_node);
+	return channel;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_alloc, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_free() - free a server channel (KMCL: cleanup)
+ * @channel: the channel, or %NULL
+ *
+ * A channel that is still enabled is disabled first.  Afterwards the channel
+ * pointer is invalid.
+ *
+ * Context: process context; may sleep.
+ */
+void vmb_server_channel_free(struct vmb_channel *channel)
+{
+	if (!channel)
+		return;
+	vmb_server_channel_disable(channel);
+	if (channel->server)
+		vmb_server_put(channel->server);
+	kfree(channel->name);
+	kfree(channel);
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_free, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_server() - choose the server (the VM) to offer on
+ * @channel: a channel in the init state
+ * @server: the server, from vmb_server_create()
+ *
+ * The channel holds a reference on @server until it is freed, so the server
+ * may be destroyed first.
+ *
+ * Return: 0; -EINVAL for a %NULL argument; -EBUSY once the channel was
+ * enabled.
+ */
+int vmb_server_channel_init_set_server(struct vmb_channel *channel,
+				       struct vmb_server *server)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if (!server)
+		return -EINVAL;
+	vmb_server_get(server);
+	if (channel->server)
+		vmb_server_put(channel->server);
+	channel->server = server;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_server, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_interface() - set the interface type and instance
+ * @channel: a channel in the init state
+ * @type: the interface type GUID (which kind of device); must not be null
+ * @instance: the interface instance GUID (which device)
+ *
+ * Return: 0; -EINVAL for a %NULL argument or a null @type GUID; -EBUSY once
+ * the channel was enabled.
+ */
+int vmb_server_channel_init_set_interface(struct vmb_channel *channel,
+					  const guid_t *type,
+					  const guid_t *instance)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if (!type || !instance || guid_is_null(type))
+		return -EINVAL;
+	guid_copy(&channel->interface_type, type);
+	guid_copy(&channel->interface_instance, instance);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_interface, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_mmio_megabytes() - suggest guest MMIO space
+ * @channel: a channel in the init state
+ * @mmio_megabytes: MiB of MMIO space the guest should reserve for the device
+ * @mmio_megabytes_optional: further MiB it may reserve
+ *
+ * The counterpart of VmbServerChannelInitSetMmioMegabytes().  The guest
+ * allocates; the server only suggests.  The sizes travel at offsets 58 and
+ * 182 of the offer.  Either size may be 0, not both.
+ *
+ * Return: 0; -EINVAL for a %NULL channel or both sizes 0; -EBUSY once the
+ * channel was enabled.
+ */
+int vmb_server_channel_init_set_mmio_megabytes(struct vmb_channel *channel,
+					       u16 mmio_megabytes,
+					       u16 mmio_megabytes_optional)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if (!mmio_megabytes && !mmio_megabytes_optional)
+		return -EINVAL;
+	channel->mmio_megabytes = mmio_megabytes;
+	channel->mmio_megabytes_optional = mmio_megabytes_optional;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_mmio_megabytes, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_flags() - set the server channel flags
+ * @channel: a channel in the init state
+ * @flags: %VMB_SERVER_CHANNEL_INIT_FLAG_* bits; replaces earlier flags
+ *
+ * The offer carries their wire equivalents.  With
+ * %VMB_SERVER_CHANNEL_INIT_FLAG_OFFER_AS_PIPE the user data shrinks to 116
+ * bytes behind the pipe mode.
+ *
+ * Return: 0; -EINVAL for a %NULL channel, unknown bits, or the pipe flag
+ * while more than 116 bytes of user data are set; -EBUSY once the channel
+ * was enabled.
+ */
+int vmb_server_channel_init_set_flags(struct vmb_channel *channel, u32 flags)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if (flags & ~VMB_SERVER_CHANNEL_INIT_FLAGS_ALL)
+		return -EINVAL;
+	if (channel->user_data_len > vmb_channel_user_data_max(flags))
+		return -EINVAL;
+	channel->flags = flags;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_flags, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_pipe_mode() - byte or message pipe
+ * @channel: a channel in the init state
+ * @mode: %VMB_SERVER_PIPE_MODE_BYTE or %VMB_SERVER_PIPE_MODE_MESSAGE
+ *
+ * Only offers made with %VMB_SERVER_CHANNEL_INIT_FLAG_OFFER_AS_PIPE carry
+ * the mode; the default is message mode.
+ *
+ * Return: 0; -EINVAL for a %NULL channel or an unknown mode; -EBUSY once the
+ * channel was enabled.
+ */
+int vmb_server_channel_init_set_pipe_mode(struct vmb_channel *channel,
+					  enum vmb_server_pipe_mode mode)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if (mode != VMB_SERVER_PIPE_MODE_BYTE &&
+	    mode != VMB_SERVER_PIPE_MODE_MESSAGE)
+		return -EINVAL;
+	channel->pipe_mode = mode;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_pipe_mode, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_user_data() - set the offer's user-defined data
+ * @channel: a channel in the init state
+ * @data: the bytes; may be %NULL when @len is 0
+ * @len: at most 120 bytes, or 116 for a channel offered as a pipe; 0 clears
+ *
+ * Return: 0; -EINVAL for a %NULL channel, %NULL data with a length, or data
+ * too long; -EBUSY once the channel was enabled.
+ */
+int vmb_server_channel_init_set_user_data(struct vmb_channel *channel,
+					  const void *data, size_t len)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if ((!data && len) || len > vmb_channel_user_data_max(channel->flags))
+		return -EINVAL;
+	memset(channel->user_data, 0, sizeof(channel->user_data));
+	if (len)
+		memcpy(channel->user_data, data, len);
+	channel->user_data_len = len;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_user_data, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_max_packet_size() - largest packet the channel takes
+ * @channel: a channel in the init state
+ * @size: bytes, 1 to %VMB_SERVER_MAX_PACKET_SIZE_LIMIT
+ *
+ * Return: 0; -EINVAL for a %NULL channel or a size out of range; -EBUSY once
+ * the channel was enabled.
+ */
+int vmb_server_channel_init_set_max_packet_size(struct vmb_channel *channel,
+						u32 size)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if (!size || size > VMB_SERVER_MAX_PACKET_SIZE_LIMIT)
+		return -EINVAL;
+	channel->max_packet_size = size;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_max_packet_size, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_name() - set the friendly name used in logs
+ * @channel: a channel in the init state
+ * @name: 1 to %VMB_SERVER_CHANNEL_NAME_MAX - 1 characters; copied
+ *
+ * Return: 0; -EINVAL for a %NULL argument or an empty or overlong name;
+ * -ENOMEM; -EBUSY once the channel was enabled.
+ */
+int vmb_server_channel_init_set_name(struct vmb_channel *channel,
+				     const char *name)
+{
+	int ret = vmb_channel_check_init(channel);
+	const char *copy;
+	size_t len;
+
+	if (ret)
+		return ret;
+	if (!name)
+		return -EINVAL;
+	len = strnlen(name, VMB_SERVER_CHANNEL_NAME_MAX);
+	if (!len || len == VMB_SERVER_CHANNEL_NAME_MAX)
+		return -EINVAL;
+	copy = kstrdup(name, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	kfree(channel->name);
+	channel->name = copy;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_name, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_init_set_callbacks() - set the state-change callbacks
+ * @channel: a channel in the init state
+ * @callbacks: the callbacks; must stay valid until the channel is freed
+ * @context: handed back by vmb_server_channel_context()
+ *
+ * Return: 0; -EINVAL for a %NULL channel or callbacks; -EBUSY once the
+ * channel was enabled.
+ */
+int vmb_server_channel_init_set_callbacks(struct vmb_channel *channel,
+					  const struct vmb_server_channel_callbacks *callbacks,
+					  void *context)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if (!callbacks)
+		return -EINVAL;
+	channel->callbacks = callbacks;
+	channel->context = context;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_callbacks, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_context() - the context given with the callbacks
+ * @channel: the channel
+ *
+ * Return: the context, or %NULL.
+ */
+void *vmb_server_channel_context(const struct vmb_channel *channel)
+{
+	return channel ? channel->context : NULL;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_context, VMBUS_SERVER);

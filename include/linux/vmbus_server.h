@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Host-side VMBus server channels: the API that device back-ends (VSPs) call,
+ * modelled on the Windows kernel-mode client library's server channel API.
+ *
+ * A channel is allocated, configured with the init setters, bound to a server
+ * (one server per VM), then enabled: the guest receives an offer for it.  The
+ * calls on one channel are serialized by its owner, as with KMCL; the server
+ * serializes everything that touches its guest.
+ *
+ * Every exported symbol lives in the VMBUS_SERVER symbol namespace: users say
+ * MODULE_IMPORT_NS(VMBUS_SERVER).
+ */
+#ifndef _LINUX_VMBUS_SERVER_H
+#define _LINUX_VMBUS_SERVER_H
+
+#include <linux/types.h>
+#include <linux/uuid.h>
+
+struct page;
+struct vmb_channel;
+struct vmb_server;
+
+/* Server init flags (KMCL API values, not wire bits). */
+#define VMB_SERVER_CHANNEL_INIT_FLAG_LOOPBACK_OFFER		0x01
+#define VMB_SERVER_CHANNEL_INIT_FLAG_ENUMERATE_DEVICE_INTERFACE	0x02
+#define VMB_SERVER_CHANNEL_INIT_FLAG_OFFER_AS_PIPE		0x04
+#define VMB_SERVER_CHANNEL_INIT_FLAG_FORCE_NEW_CHANNEL		0x08
+#define VMB_SERVER_CHANNEL_INIT_FLAG_TLNPI_PROVIDER_OFFER	0x10
+#define VMB_SERVER_CHANNEL_INIT_FLAGS_ALL			0x1f
+
+/* Pipe modes of a channel offered as a pipe. */
+enum vmb_server_pipe_mode {
+	VMB_SERVER_PIPE_MODE_BYTE	= 0,
+	VMB_SERVER_PIPE_MODE_MESSAGE	= 4,
+};
+
+/* Bounds of the maximum packet size: len8 is a 16-bit count of 8 bytes. */
+#define VMB_SERVER_MAX_PACKET_SIZE_LIMIT	(U16_MAX * 8)
+#define VMB_SERVER_DEFAULT_MAX_PACKET_SIZE	4096
+#define VMB_SERVER_CHANNEL_NAME_MAX		64
+
+/* Length of a complete OFFERCHANNEL message. */
+#define VMB_SERVER_OFFER_SIZE			196
+
+/**
+ * struct vmb_server_channel_callbacks - KMCL server channel state callbacks
+ * @opened: the guest opened the channel.  Return 0 to accept or a negative
+ *	errno to refuse the open; the guest then sees a failed open.
+ * @closed: the guest closed the channel or went away.  Release here whatever
+ *	was mapped for the open.
+ * @suspend: incoming packets stop; no packet is outstanding afterwards.
+ * @started: the channel runs; packets may be queued to the guest.
+ * @post_started: the incoming queue runs; synchronous requests may be made.
+ *
+ * Every callback is optional.  Callbacks run in process context and may
+ * sleep; they must not call back into the same channel's state functions.
+ */
+struct vmb_server_channel_callbacks {
+	int (*opened)(struct vmb_channel *channel);
+	void (*closed)(struct vmb_channel *channel);
+	void (*suspend)(struct vmb_channel *channel);
+	void (*started)(struct vmb_channel *channel);
+	void (*post_started)(struct vmb_channel *channel);
+};
+
+/**
+ * struct vmb_server_transport_ops - how a server reaches its guest
+ * @post_message: send one host-to-guest channel message (8-byte header
+ *	included, at most 240 bytes).  Returns 0, or -EAGAIN when the guest's
+ *	message slot is busy: the server then keeps the message, in order, and
+ *	retries after vmb_server_transport_ready().  Any other error drops the
+ *	message.  Called with the server's lock held: it must not call back
+ *	into the server.
+ * @signal_guest: raise a channel's event in the guest (set the event flag of
+ *	@child_relid, kick the SINT of @target_vp).
+ * @pin_guest_pages: pin guest frames (4 KiB GPA frame numbers) for a GPADL
+ *	and return their pages; 0 or a negative errno.
+ * @unpin_guest_pages: release what @pin_guest_pages returned.
+ */
+struct vmb_server_transport_ops {
+	int (*post_message)(struct vmb_server *server, const void *msg,
+			    size_t len);
+	void (*signal_guest)(struct vmb_server *server, u32 child_relid,
+			     u32 target_vp);
+	int (*pin_guest_pages)(struct vmb_server *server, const u64 *gpfns,
+			       unsigned int count, bool write,
+			       struct page **pages);
+	void (*unpin_guest_pages)(struct vmb_server *server,
+				  struct page **pages, unsigned int count);
+};
+
+struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
+				     void *priv);
+void *vmb_server_priv(const struct vmb_server *server);
+void vmb_server_destroy(struct vmb_server *server);
+int vmb_server_deliver_guest_message(struct vmb_server *server,
+				     u32 connection_id, const void *msg,
+				     size_t len);
+void vmb_server_transport_ready(struct vmb_server *server);
+
+struct vmb_channel *vmb_server_channel_alloc(void);
+void vmb_server_channel_free(struct vmb_channel *channel);
+int vmb_server_channel_init_set_server(struct vmb_channel *channel,
+				       struct vmb_server *server);
+int vmb_server_channel_init_set_interface(struct vmb_channel *channel,
+					  const guid_t *type,
+					  const guid_t *instance);
+int vmb_server_channel_init_set_mmio_megabytes(struct vmb_channel *channel,
+					       u16 mmio_megabytes,
+					       u16 mmio_megabytes_optional);
+int vmb_server_channel_init_set_flags(struct vmb_channel *channel, u32 flags);
+int vmb_server_channel_init_set_pipe_mode(struct vmb_channel *channel,
+					  enum vmb_server_pipe_mode mode);
+int vmb_server_channel_init_set_user_data(struct vmb_channel *channel,
+					  const void *data, size_t len);
+int vmb_server_channel_init_set_max_packet_size(struct vmb_channel *channel,
+						u32 size);
+int vmb_server_channel_init_set_name(struct vmb_channel *channel,
+				     const char *name);
+int vmb_server_channel_init_set_callbacks(struct vmb_channel *channel,
+					  const struct vmb_server_channel_callbacks *cb,
+					  void *context);
+void *vmb_server_channel_context(const struct vmb_channel *channel);
+int vmb_server_channel_enable(struct vmb_channel *channel);
+void vmb_server_channel_disable(struct vmb_channel *channel);
+u32 vmb_server_channel_relid(const struct vmb_channel *channel);
+u32 vmb_server_channel_connection_id(const struct vmb_channel *channel);
+ssize_t vmb_server_channel_build_offer(const struct vmb_channel *channel,
+				       u32 version, void *buf, size_t size);
+
+#endif /* _LINUX_VMBUS_SERVER_H */
