@@ -21,7 +21,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 demo:
-	$(TESTS)/demo.sh
+	$(TESTS)/demo.sh $(DEMO_ARGS)
 
 check:
 	$(TESTS)/check.sh

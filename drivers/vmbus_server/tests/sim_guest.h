@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A simulated guest for the KUnit suites: a transport that records what the
+ * server posts, can pretend its message slot is busy, and helpers that send
+ * the raw messages a guest's VMBus driver would.
+ */
+#ifndef _VMBUS_SERVER_SIM_GUEST_H
+#define _VMBUS_SERVER_SIM_GUEST_H
+
+#include <kunit/test.h>
+#include <linux/vmbus_server.h>
+#include <linux/vmbus_server_protocol.h>
+
+#define SIM_GUEST_MAX_MSGS 64
+
+/* Shorthands that keep test lines short. */
+#define FLAG_PIPE VMB_SERVER_CHANNEL_INIT_FLAG_OFFER_AS_PIPE
+#define FLAG_ENUMERATE VMB_SERVER_CHANNEL_INIT_FLAG_ENUMERATE_DEVICE_INTERFACE
+#define PACKET_LIMIT VMB_SERVER_MAX_PACKET_SIZE_LIMIT
+#define PIPE_MODE_MESSAGE VMB_SERVER_PIPE_MODE_MESSAGE
+
+struct sim_msg {
+	size_t len;
+	u8 data[VMB_MSG_MAX_SIZE];
+};
+
+struct sim_guest {
+	struct kunit *test;
+	struct vmb_server *server;
+	/* What the server posted, in order: the first SIM_GUEST_MAX_MSGS
+	 * since @count was last cleared, and how many in all.
+	 */
+	struct sim_msg msgs[SIM_GUEST_MAX_MSGS];
+	unsigned int count;
+	unsigned int posted;
+	/* While set, post_message answers -EAGAIN. */
+	bool busy;
+	/* While not 0, post_message fails with it. */
+	int fail_with;
+};
+
+struct sim_guest *sim_guest_create(struct kunit *test);
+void sim_guest_destroy_now(struct sim_guest *sim);
+struct vmb_channel *sim_channel(struct sim_guest *sim, u8 instance);
+void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel);
+struct vmb_channel *sim_channel_enabled(struct sim_guest *sim, u8 instance);
+
+int sim_send(struct sim_guest *sim, u32 conn_id, const void *msg, size_t len);
+int sim_send_type(struct sim_guest *sim, u32 type);
+int sim_send_relid(struct sim_guest *sim, u32 type, u32 relid);
+int sim_initiate_contact(struct sim_guest *sim, u32 version);
+void sim_connect(struct sim_guest *sim, u32 version);
+
+u32 sim_msg_type(const struct sim_guest *sim, unsigned int i);
+const void *sim_last(struct sim_guest *sim, u32 type, size_t len);
+unsigned int sim_count_type(const struct sim_guest *sim, u32 type);
+u32 sim_le32_at(const struct sim_guest *sim, unsigned int i, size_t off);
+
+extern const guid_t sim_type_guid;
+
+#endif /* _VMBUS_SERVER_SIM_GUEST_H */

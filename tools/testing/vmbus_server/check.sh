@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh: every test of the project (what `make check` runs).
+#   lint      checkpatch --strict; W=1 + sparse builds on Debian 6.1 and 6.12
+#   kunit     the vmbus_server_* suites under kunit.py on UML (KASAN, lockdep)
+#   qemu 6.1  insmod/rmmod and ABI checks on the stock Debian 6.1 kernel
+#   qemu 6.12 the same on the stock Debian 6.12 kernel
+# Each step prints "ok ..." / "not ok ..." lines; this script counts them and
+# ends with "N passed, N failed".  A step that dies without reporting counts
+# as one failure.  Steps can be chosen: check.sh kunit qemu-6.1
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+here="$VMBS_ROOT/tools/testing/vmbus_server"
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(lint kunit qemu-6.1 qemu-6.12)
+
+results="$VMBS_CACHE/check-results.txt"
+: >"$results"
+start=$SECONDS
+
+for step in "${steps[@]}"; do
+	case $step in
+	lint) cmd=("$here/lint.sh") ;;
+	kunit) cmd=("$here/kunit.sh") ;;
+	qemu-*) cmd=("$here/qemu.sh" "${step#qemu-}") ;;
+	*) vmbs_die "unknown step $step" ;;
+	esac
+	vmbs_log "step $step"
+	step_start=$SECONDS
+	out=$(mktemp)
+	"${cmd[@]}" | tee "$out"
+	status=${PIPESTATUS[0]}
+	if [ "$status" -ne 0 ] && ! grep -q '^not ok ' "$out"; then
+		echo "not ok $step: exited $status without reporting a failure" |
+			tee -a "$out"
+	fi
+	grep -E '^(not )?ok ' "$out" >>"$results"
+	rm -f "$out"
+	vmbs_log "step $step took $((SECONDS - step_start)) s"
+done
+
+passed=$(grep -c '^ok ' "$results")
+failed=$(grep -c '^not ok ' "$results")
+vmbs_log "all steps took $((SECONDS - start)) s"
+if [ "$failed" -gt 0 ]; then
+	echo "Failed checks:"
+	grep '^not ok ' "$results"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

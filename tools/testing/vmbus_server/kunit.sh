@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kunit.sh: run the vmbus_server_* KUnit suites with the kernel's own
+# tools/testing/kunit/kunit.py on UML, over Debian's linux-source-6.12 with
+# this project overlaid, built with KASAN, lockdep (PROVE_LOCKING) and
+# kmemleak.  The tree and the build directory live in the cache, so a second
+# run rebuilds only what changed.
+#
+# Prints "ok kunit: <suite>.<case>[.<param>]" or "not ok ..." per leaf test,
+# then "ok/not ok kunit: kernel log clean" for lockdep and WARN splats that
+# do not fail a test by themselves.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+vmbs_apt gcc make bc flex bison python3 libc6-dev >/dev/null
+
+tree=$(vmbs_source_tree)
+"$VMBS_ROOT/tools/testing/vmbus_server/overlay.sh" "$tree"
+
+build="$VMBS_CACHE/kunit-uml"
+json="$VMBS_CACHE/kunit.json"
+log="$VMBS_CACHE/kunit.log"
+mkdir -p "$build"
+rm -f "$json"
+
+vmbs_log "kunit.py run on UML (log: $log)"
+status=0
+(cd "$tree" && python3 tools/testing/kunit/kunit.py run \
+	--kunitconfig="$VMBS_ROOT/drivers/vmbus_server/tests/.kunitconfig" \
+	--kconfig_add CONFIG_DEBUG_KERNEL=y \
+	--kconfig_add CONFIG_KASAN=y \
+	--kconfig_add CONFIG_PROVE_LOCKING=y \
+	--kconfig_add CONFIG_DEBUG_KMEMLEAK=y \
+	--build_dir="$build" --jobs="$(nproc)" --timeout=900 \
+	--json="$json") >"$log" 2>&1 || status=$?
+tail -n 3 "$log" >&2
+
+if [ ! -s "$json" ]; then
+	echo "not ok kunit: kunit.py run (exit $status, see $log)"
+	exit 1
+fi
+
+python3 - "$json" <<'PY'
+import json, sys
+
+def walk(group, path):
+    for case in group.get("test_cases", []):
+        name = ".".join(path + [case["name"]])
+        status = case["status"]
+        if status == "SKIP":
+            print(f"# skip kunit: {name}")
+        else:
+            print(f"{'ok' if status == 'PASS' else 'not ok'} kunit: {name}")
+    for sub in group.get("sub_groups", []):
+        walk(sub, path + [sub["name"]])
+
+with open(sys.argv[1]) as f:
+    walk(json.load(f), [])
+PY
+
+# KASAN reports fail the running test; lockdep and WARN splats do not.
+# Only what follows the first KTAP line counts: UML's own boot warns about
+# its virtio PCI emulation before any test runs.
+if sed -n '/^KTAP version/,$p' "$build/test.log" |
+	grep -E 'WARNING:|BUG:|possible circular locking|possible recursive locking|inconsistent lock state|unreferenced object|Oops' >&2; then
+	echo "not ok kunit: kernel log clean"
+	exit 1
+fi
+echo "ok kunit: kernel log clean"
+exit "$status"

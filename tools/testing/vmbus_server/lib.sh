@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the vmbus-server test scripts: where things are cached, how
+# packages are installed, which Debian kernels are the newest.
+
+VMBS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+VMBS_CACHE=${VMBS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmbus-server}
+mkdir -p "$VMBS_CACHE"
+
+vmbs_log() { printf '[vmbus-server] %s\n' "$*" >&2; }
+vmbs_die() { vmbs_log "error: $*"; exit 1; }
+
+# vmbs_apt PACKAGE...: install what is missing, quietly.
+vmbs_apt() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	vmbs_log "installing ${missing[*]}"
+	if [ ! -f "$VMBS_CACHE/.apt-updated" ] ||
+	   [ -n "$(find "$VMBS_CACHE/.apt-updated" -mmin +360)" ]; then
+		apt-get update -qq >&2 || return 1
+		touch "$VMBS_CACHE/.apt-updated"
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2
+}
+
+# vmbs_newest_kernel SERIES: the newest Debian amd64 kernel release of a
+# series ("6.1" or "6.12") for which both image and headers exist.
+vmbs_newest_kernel() {
+	local series=$1 pattern
+	case $series in
+	6.1) pattern='^linux-headers-(6\.1\.0-[0-9]+-amd64)$' ;;
+	6.12) pattern='^linux-headers-(6\.12\.[0-9]+\+deb12-amd64)$' ;;
+	*) vmbs_die "unknown kernel series $series" ;;
+	esac
+	apt-cache pkgnames linux-headers- 2>/dev/null |
+		sed -nE "s/$pattern/\1/p" | sort -V -r |
+		while read -r rel; do
+			if apt-cache show "linux-image-$rel" >/dev/null 2>&1; then
+				echo "$rel"
+				break
+			fi
+		done
+}
+
+# vmbs_kernel_image RELEASE: path of the stock vmlinuz, unpacked from the
+# Debian package into the cache (never installed on this machine).
+vmbs_kernel_image() {
+	local rel=$1 dir="$VMBS_CACHE/kernels/$1"
+	if [ ! -f "$dir/vmlinuz" ]; then
+		mkdir -p "$dir/deb"
+		(cd "$dir/deb" && apt-get download -qq "linux-image-$rel" >&2) ||
+			return 1
+		dpkg-deb --fsys-tarfile "$dir"/deb/*.deb |
+			tar -x -C "$dir" --wildcards './boot/vmlinuz-*' || return 1
+		mv "$dir"/boot/vmlinuz-* "$dir/vmlinuz"
+		rm -rf "$dir/deb" "$dir/boot"
+	fi
+	echo "$dir/vmlinuz"
+}
+
+# vmbs_kernel_headers RELEASE: the kbuild directory for out-of-tree builds.
+vmbs_kernel_headers() {
+	vmbs_apt "linux-headers-$1" || return 1
+	echo "/usr/src/linux-headers-$1"
+}
+
+# vmbs_build_modules RELEASE KDIR [MAKE ARGS...]: build every module of the
+# project against KDIR in a copy of the checkout kept in the cache, so the
+# work tree stays clean and kernels do not share objects.  Prints the build
+# directory; the build's output goes to stderr.
+vmbs_build_modules() {
+	local rel=$1 kdir=$2 dir="$VMBS_CACHE/build-$1"
+	shift 2
+	mkdir -p "$dir"
+	rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
+		--exclude '*.cmd' --exclude '*.mod*' --exclude '*.order' \
+		--exclude '*.symvers' "$VMBS_ROOT/" "$dir/" >&2 || return 1
+	make -C "$dir" KDIR="$kdir" -j"$(nproc)" "$@" modules >&2 || return 1
+	echo "$dir"
+}
+
+# vmbs_source_tree: Debian's linux-source-6.12, unpacked into the cache.
+vmbs_source_tree() {
+	local tree="$VMBS_CACHE/linux-source-6.12"
+	if [ ! -f "$tree/.vmbs-unpacked" ]; then
+		vmbs_apt linux-source-6.12 xz-utils || return 1
+		rm -rf "$tree"
+		tar -C "$VMBS_CACHE" -xf /usr/src/linux-source-6.12.tar.xz ||
+			return 1
+		touch "$tree/.vmbs-unpacked"
+	fi
+	echo "$tree"
+}

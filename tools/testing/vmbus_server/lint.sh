@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lint.sh: the static checks every change must pass.
+#  - scripts/checkpatch.pl --strict on every C source and header;
+#  - a W=1 build with sparse (C=2) against the newest Debian 6.1 and 6.12
+#    headers, which must print no warning at all.
+# Prints one "ok lint: ..." or "not ok lint: ..." line per check.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+vmbs_apt gcc make sparse perl rsync >/dev/null
+
+tree=$(vmbs_source_tree)
+failed=0
+
+mapfile -t sources < <(cd "$VMBS_ROOT" && git ls-files -co --exclude-standard \
+	-- 'drivers/*.c' 'drivers/*.h' 'include/*.h' 'tools/*.c' 'tools/*.h')
+for f in "${sources[@]}"; do
+	if out=$("$tree/scripts/checkpatch.pl" --strict --no-tree --terse \
+		--show-types -f "$VMBS_ROOT/$f" 2>&1); then
+		echo "ok lint: checkpatch $f"
+	else
+		printf '%s\n' "$out" >&2
+		echo "not ok lint: checkpatch $f"
+		failed=1
+	fi
+done
+
+for series in 6.1 6.12; do
+	rel=$(vmbs_newest_kernel "$series")
+	[ -n "$rel" ] || vmbs_die "no Debian $series kernel found"
+	kdir=$(vmbs_kernel_headers "$rel")
+	log="$VMBS_CACHE/lint-$rel.log"
+	if dir=$(vmbs_build_modules "$rel" "$kdir" W=1 C=2 2>"$log") &&
+	   ! grep -E 'warning:|error:|[Ww]arning: ' "$log" >&2; then
+		echo "ok lint: W=1 C=2 build against $rel"
+	else
+		echo "not ok lint: W=1 C=2 build against $rel (see $log)"
+		failed=1
+	fi
+done
+exit "$failed"
