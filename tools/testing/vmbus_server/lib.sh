@@ -77,7 +77,10 @@ vmbs_build_modules() {
 	local rel=$1 kdir=$2 dir="$VMBS_CACHE/build-$1"
 	shift 2
 	mkdir -p "$dir"
-	rsync -a --delete --exclude .git --exclude '*.o' --exclude '*.ko' \
+	# Content, not timestamps, decides what is copied: a copy gets a new
+	# mtime, so kbuild never keeps an object older than its source.
+	rsync -rl --checksum --delete --exclude .git --exclude '*.o' \
+		--exclude '*.ko' \
 		--exclude '*.cmd' --exclude '*.mod*' --exclude '*.order' \
 		--exclude '*.symvers' "$VMBS_ROOT/" "$dir/" >&2 || return 1
 	make -C "$dir" KDIR="$kdir" -j"$(nproc)" "$@" modules >&2 || return 1

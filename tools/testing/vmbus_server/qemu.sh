@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# qemu.sh SERIES: integration test on a stock Debian kernel ("6.1" or
+# "6.12", the newest of the series).  Builds the modules against its
+# headers, boots its vmlinuz in QEMU (TCG) with a busybox initramfs, loads
+# vmbus_server, the ABI test and the sample, unloads them, and prints one
+# line per check on stdout: "ok SERIES: NAME" or "not ok SERIES: NAME".
+# Everything else goes to stderr and to logs under $VMBS_CACHE.  Exits 0 iff
+# no check failed.
+#
+# demo.sh sources this file for the vmbs_qemu_* functions; sourcing runs
+# nothing.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+VMBS_QEMU_TIMEOUT=${VMBS_QEMU_TIMEOUT:-300}
+
+# Module paths inside a build directory, in load order.
+VMBS_QEMU_MODULES=(
+	drivers/vmbus_server/vmbus_server.ko
+	tools/testing/vmbus_server/abi/vmbus_server_abi_test.ko
+	drivers/vmbus_server_sample/vmbus_server_sample.ko
+)
+
+# Splat patterns: any of them in the console log fails a run.
+VMBS_QEMU_SPLATS='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|possible circular locking|INFO: task'
+
+# vmbs_qemu_setup SERIES MODE: install the tools, resolve the kernel, fetch
+# its headers and image, and take this release's lock for the whole run (a
+# demo and a test of one release share the build directory).  Sets
+# VMBS_REL, VMBS_KDIR, VMBS_VMLINUZ and VMBS_RUN.
+vmbs_qemu_setup() {
+	local series=$1 mode=$2 lock
+
+	vmbs_apt qemu-system-x86 busybox-static cpio gzip rsync make ||
+		vmbs_die "cannot install the QEMU tools"
+	VMBS_REL=$(vmbs_newest_kernel "$series")
+	if [ -z "$VMBS_REL" ]; then
+		# Package lists missing or stale although every tool was there.
+		vmbs_log "refreshing the package lists"
+		apt-get update -qq >&2 || vmbs_die "apt-get update failed"
+		touch "$VMBS_CACHE/.apt-updated"
+		VMBS_REL=$(vmbs_newest_kernel "$series")
+	fi
+	[ -n "$VMBS_REL" ] || vmbs_die "no Debian kernel found for series $series"
+	vmbs_log "kernel $VMBS_REL"
+
+	VMBS_RUN=$VMBS_CACHE/runs/$mode-$VMBS_REL
+	mkdir -p "$VMBS_RUN"
+	lock=$VMBS_CACHE/build-$VMBS_REL.lock
+	exec {VMBS_LOCK_FD}>"$lock"
+	if ! flock -n "$VMBS_LOCK_FD"; then
+		vmbs_log "waiting for another run on $VMBS_REL"
+		flock "$VMBS_LOCK_FD"
+	fi
+
+	VMBS_KDIR=$(vmbs_kernel_headers "$VMBS_REL") ||
+		vmbs_die "cannot install linux-headers-$VMBS_REL"
+	VMBS_VMLINUZ=$(vmbs_kernel_image "$VMBS_REL") ||
+		vmbs_die "cannot fetch linux-image-$VMBS_REL"
+}
+
+# vmbs_qemu_build: build the modules in the release's build directory (see
+# vmbs_build_modules), with W=1 like lint.sh so that neither run makes the
+# other recompile.  Sets VMBS_BUILD.
+vmbs_qemu_build() {
+	local log=$VMBS_RUN/build.log
+
+	vmbs_log "building against $VMBS_KDIR (log: $log)"
+	VMBS_BUILD=$(vmbs_build_modules "$VMBS_REL" "$VMBS_KDIR" W=1 2>"$log")
+}
+
+# vmbs_qemu_initramfs STEP...: a busybox initramfs whose /init runs each
+# STEP (a command line such as "insmod /modules/vmbus_server.ko" or
+# "rmmod vmbus_server"), dumps the kernel log after it between markers, and
+# powers off.  Writes $VMBS_RUN/initrd.cpio.gz.
+vmbs_qemu_initramfs() {
+	local root=$VMBS_RUN/initramfs busybox=/bin/busybox applet ko
+
+	[ -x "$busybox" ] || busybox=/usr/bin/busybox
+	[ -x "$busybox" ] || vmbs_die "no busybox binary (busybox-static)"
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,modules}
+	cp "$busybox" "$root/bin/busybox"
+	for applet in sh mount insmod rmmod lsmod dmesg poweroff cat grep sed \
+		      echo uname sleep ls; do
+		ln -s busybox "$root/bin/$applet"
+	done
+	for ko in "${VMBS_QEMU_MODULES[@]}"; do
+		cp "$VMBS_BUILD/$ko" "$root/modules/"
+	done
+	printf '%s\n' "$@" >"$root/steps"
+
+	cat >"$root/init" <<'INIT'
+#!/bin/sh
+# Runs each line of /steps; the host reads the markers from the console.
+PATH=/bin
+export PATH
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "@@VMBS init $(uname -r)"
+# Boot messages are on the console already: each dump shows one step only.
+dmesg -c >/dev/null
+set -f
+n=0
+while read -r line <&3; do
+	n=$((n + 1))
+	echo "@@VMBS begin $n $line"
+	$line
+	rc=$?
+	dmesg -c | sed 's/^/@@DMESG /'
+	echo "@@VMBS end $n rc=$rc"
+done 3</steps
+echo "@@VMBS done"
+poweroff -f
+INIT
+	chmod 755 "$root/init"
+
+	(cd "$root" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
+		gzip -1 >"$VMBS_RUN/initrd.cpio.gz"
+}
+
+# vmbs_qemu_boot: boot the kernel with the initramfs; the console goes to
+# $VMBS_RUN/console.log, and a copy without carriage returns, with markers
+# moved to the start of their line, to $VMBS_RUN/console.txt.  Returns
+# QEMU's (or timeout's) exit status.
+vmbs_qemu_boot() {
+	local log=$VMBS_RUN/console.log rc=0
+
+	vmbs_log "booting $VMBS_REL in QEMU (console: $log)"
+	timeout -k 10 "$VMBS_QEMU_TIMEOUT" qemu-system-x86_64 \
+		-m 1024 -smp 1 -nographic -no-reboot -nodefaults \
+		-serial stdio \
+		-kernel "$VMBS_VMLINUZ" -initrd "$VMBS_RUN/initrd.cpio.gz" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7" \
+		</dev/null >"$log" 2>&1 || rc=$?
+	tr -d '\r' <"$log" | sed 's/.*\(@@VMBS \|@@DMESG \)/\1/' \
+		>"$VMBS_RUN/console.txt"
+	return "$rc"
+}
+
+# vmbs_qemu_step_log N: the kernel log of step N, as dumped by /init.
+vmbs_qemu_step_log() {
+	awk -v n="$1" '
+		$1 == "@@VMBS" && $2 == "begin" && $3 == n { on = 1; next }
+		$1 == "@@VMBS" && $2 == "end" && $3 == n { on = 0 }
+		on && sub(/^@@DMESG /, "") { print }
+	' "$VMBS_RUN/console.txt"
+}
+
+# vmbs_qemu_step_rc N: the exit status of step N, empty if it never ended.
+vmbs_qemu_step_rc() {
+	sed -n "s/^@@VMBS end $1 rc=\([0-9]*\)$/\1/p" "$VMBS_RUN/console.txt"
+}
+
+# vmbs_qemu_kernel_version: the release the guest reported from /init.
+vmbs_qemu_kernel_version() {
+	sed -n 's/^@@VMBS init //p' "$VMBS_RUN/console.txt"
+}
+
+# vmbs_qemu_splats: console lines that show a kernel splat.
+vmbs_qemu_splats() {
+	grep -E "$VMBS_QEMU_SPLATS" "$VMBS_RUN/console.txt" || true
+}
+
+# Test mode: one check per line on stdout.
+
+vmbs_qemu_passed=0
+vmbs_qemu_failed=0
+
+# vmbs_qemu_report STATUS NAME: STATUS 0 is a pass.
+vmbs_qemu_report() {
+	if [ "$1" -eq 0 ]; then
+		printf 'ok %s: %s\n' "$VMBS_SERIES" "$2"
+		vmbs_qemu_passed=$((vmbs_qemu_passed + 1))
+	else
+		printf 'not ok %s: %s\n' "$VMBS_SERIES" "$2"
+		vmbs_qemu_failed=$((vmbs_qemu_failed + 1))
+	fi
+}
+
+# vmbs_qemu_check NAME COMMAND...: report whether COMMAND succeeds.
+vmbs_qemu_check() {
+	local name=$1
+
+	shift
+	if "$@"; then
+		vmbs_qemu_report 0 "$name"
+	else
+		vmbs_qemu_report 1 "$name"
+	fi
+}
+
+vmbs_qemu_step_ok() {
+	[ "$(vmbs_qemu_step_rc "$1")" = 0 ]
+}
+
+# vmbs_qemu_step_has N REGEX: step N's kernel log has a line matching REGEX.
+# (grep -q would stop reading early and fail the pipeline under pipefail.)
+vmbs_qemu_step_has() {
+	vmbs_qemu_step_log "$1" | grep -E -- "$2" >/dev/null
+}
+
+# vmbs_qemu_finished: /init got through its steps and QEMU exited by itself.
+vmbs_qemu_finished() {
+	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] &&
+		grep -q '^@@VMBS done' "$VMBS_RUN/console.txt"
+}
+
+vmbs_qemu_no_splat() {
+	local splats
+
+	splats=$(vmbs_qemu_splats)
+	[ -z "$splats" ] && return 0
+	vmbs_log "kernel splat in $VMBS_RUN/console.log:"
+	printf '%s\n' "$splats" >&2
+	return 1
+}
+
+# The ABI module's own checks, one reported check each.  Only its first run
+# counts: busybox's insmod retries a failed finit_module() with
+# init_module(), which runs the checks again.
+vmbs_qemu_abi_checks() {
+	local step=$1 line verdict desc found=0
+
+	while IFS= read -r line; do
+		verdict=${line%% [0-9]* - *}
+		desc=${line#"$verdict" }
+		found=1
+		if [ "$verdict" = ok ]; then
+			vmbs_qemu_report 0 "abi $desc"
+		else
+			vmbs_qemu_report 1 "abi $desc"
+		fi
+	done < <(vmbs_qemu_step_log "$step" |
+		 awk '!done { print } / [0-9]+ passed, [0-9]+ failed$/ { done = 1 }' |
+		 sed -nE 's/.*vmbus_server_abi_test: ((not )?ok [0-9]+ - .*)$/\1/p')
+	[ "$found" = 1 ]
+}
+
+vmbs_qemu_test() {
+	local start=$SECONDS steps
+
+	[ $# -eq 1 ] || vmbs_die "usage: qemu.sh 6.1|6.12"
+	VMBS_SERIES=$1
+	vmbs_qemu_setup "$VMBS_SERIES" test
+
+	if ! vmbs_qemu_build; then
+		tail -n 30 "$VMBS_RUN/build.log" >&2
+		vmbs_qemu_report 1 build
+		vmbs_log "$VMBS_SERIES: build failed, see $VMBS_RUN/build.log"
+		exit 1
+	fi
+	vmbs_qemu_report 0 build
+
+	# Steps 1-6; the numbers below refer to them.
+	steps=(
+		"insmod /modules/vmbus_server.ko"
+		"insmod /modules/vmbus_server_abi_test.ko"
+		"insmod /modules/vmbus_server_sample.ko"
+		"rmmod vmbus_server_sample"
+		"rmmod vmbus_server_abi_test"
+		"rmmod vmbus_server"
+	)
+	vmbs_qemu_initramfs "${steps[@]}"
+	VMBS_QEMU_BOOT_RC=0
+	vmbs_qemu_boot || VMBS_QEMU_BOOT_RC=$?
+
+	vmbs_qemu_check "boot reached /init" \
+		grep -q '^@@VMBS init ' "$VMBS_RUN/console.txt"
+	vmbs_qemu_check "insmod vmbus_server" vmbs_qemu_step_ok 1
+	vmbs_qemu_check "insmod vmbus_server_abi_test" vmbs_qemu_step_ok 2
+	vmbs_qemu_abi_checks 2 ||
+		vmbs_qemu_report 1 "abi test reported its checks"
+	vmbs_qemu_check "abi test summary: 0 failed" vmbs_qemu_step_has 2 \
+		'vmbus_server_abi_test: [1-9][0-9]* passed, 0 failed$'
+	vmbs_qemu_check "insmod vmbus_server_sample" vmbs_qemu_step_ok 3
+	vmbs_qemu_check "sample offer logged with the synthvid interface type" \
+		vmbs_qemu_step_has 3 \
+		'vmbus_server_sample: +interface type +@8: +da0a7802-e377-4aac-8e77-0558eb1073f8$'
+	vmbs_qemu_check "sample offer: mmio_megabytes @58 = 8 MiB" \
+		vmbs_qemu_step_has 3 \
+		'vmbus_server_sample: +mmio_megabytes +@58: +8 MiB$'
+	vmbs_qemu_check "sample offer: mmio_megabytes_optional @182 = 16 MiB" \
+		vmbs_qemu_step_has 3 \
+		'vmbus_server_sample: +mmio_megabytes_optional +@182: +16 MiB$'
+	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok 4
+	vmbs_qemu_check "sample rescind logged on rmmod" vmbs_qemu_step_has 4 \
+		'vmbus_server_sample: host -> guest: RESCIND_CHANNELOFFER child_relid [0-9]+$'
+	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok 5
+	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok 6
+	vmbs_qemu_check "guest finished all steps and powered off" \
+		vmbs_qemu_finished
+	vmbs_qemu_check "no WARNING/BUG/Oops/KASAN/lockdep splat in the kernel log" \
+		vmbs_qemu_no_splat
+
+	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] ||
+		vmbs_log "QEMU exit status $VMBS_QEMU_BOOT_RC"
+	vmbs_log "$VMBS_SERIES ($VMBS_REL): $vmbs_qemu_passed passed, $vmbs_qemu_failed failed in $((SECONDS - start)) s; console log: $VMBS_RUN/console.log"
+	[ "$vmbs_qemu_failed" -eq 0 ]
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	vmbs_qemu_test "$@"
+fi
