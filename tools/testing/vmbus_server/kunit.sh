@@ -23,6 +23,9 @@ json="$VMBS_CACHE/kunit.json"
 log="$VMBS_CACHE/kunit.log"
 mkdir -p "$build"
 rm -f "$json"
+# The overlay may have pointed at another checkout whose files are newer
+# than ours: make would keep its objects.  Ours are cheap to rebuild.
+rm -rf "$build/drivers/vmbus_server" "$build/drivers/vmbus_server_sample"
 
 vmbs_log "kunit.py run on UML (log: $log)"
 status=0
