@@ -54,6 +54,16 @@ struct vmb_channel {
 	u32 child_relid;		/* 0 unless enabled */
 	bool offered;			/* the guest was sent the offer */
 	struct list_head server_node;	/* on server->channels, enable order */
+
+	/* The host's axis (KMCL): started, or paused/never started. */
+	bool running;
+
+	/* The guest's axis: open with these parameters, or closed. */
+	bool open;
+	u32 open_id;
+	u32 target_vp;
+	u32 downstream_ring_page_offset;
+	struct vmb_gpadl *ring_gpadl;
 };
 
 static inline u32 vmb_channel_connection_id(const struct vmb_channel *channel)
@@ -62,6 +72,17 @@ static inline u32 vmb_channel_connection_id(const struct vmb_channel *channel)
 		VMB_CHANNEL_CONNECTION_ID_BASE + channel->child_relid : 0;
 }
 
+struct vmb_gpadl;
+struct vmb_server;
+
+struct vmb_gpadl *vmb_channel_close(struct vmb_server *server,
+				    struct vmb_channel *channel);
+int vmb_channel_open_msg(struct vmb_server *server, const void *msg,
+			 size_t len);
+int vmb_channel_close_msg(struct vmb_server *server, const void *msg,
+			  size_t len);
+int vmb_channel_modify_msg(struct vmb_server *server, const void *msg,
+			   size_t len);
 void vmb_offer_build(const struct vmb_channel *channel, u32 version,
 		     struct vmb_msg_offer_channel *offer);
 

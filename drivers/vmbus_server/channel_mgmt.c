@@ -10,6 +10,7 @@
 #include <linux/ratelimit.h>
 
 #include "channel.h"
+#include "gpadl.h"
 #include "server.h"
 
 /* Exact-match negotiation: the guest asks for one version at a time. */
@@ -46,6 +47,9 @@ static const char * const vmb_reject_names[VMB_REJECT_REASON_COUNT] = {
 	[VMB_REJECT_CONNECTION_ID]	= "wrong connection id",
 	[VMB_REJECT_VERSION]		= "unsupported version",
 	[VMB_REJECT_RELID]		= "bad relid",
+	[VMB_REJECT_GPADL]		= "bad GPADL",
+	[VMB_REJECT_CHANNEL_STATE]	= "wrong channel state",
+	[VMB_REJECT_OPEN_PARAMS]	= "bad open parameters",
 };
 
 /**
@@ -129,8 +133,20 @@ static int vmb_handle_relid_released(struct vmb_server *server,
 	if (xa_load(&server->relids, relid) != VMB_RELID_RELEASE_PENDING)
 		return vmb_server_reject(server, VMB_REJECT_RELID,
 					 VMB_MSG_RELID_RELEASED, -ENOENT);
+	/* GPADLs the guest did not tear down die with its relid. */
+	vmb_gpadl_free_relid(server, relid);
 	xa_erase(&server->relids, relid);
+	wake_up_all(&server->release_wq);
 	return 0;
+}
+
+static int vmb_handle_modify_channel(struct vmb_server *server,
+				     const void *msg, size_t len)
+{
+	if (server->version < VMB_VERSION_WIN10_V4_1)
+		return vmb_server_reject(server, VMB_REJECT_UNSUPPORTED,
+					 VMB_MSG_MODIFYCHANNEL, -EOPNOTSUPP);
+	return vmb_channel_modify_msg(server, msg, len);
 }
 
 static int vmb_handle_unload(struct vmb_server *server, const void *msg,
@@ -179,6 +195,36 @@ static const struct vmb_msg_handler vmb_msg_handlers[VMB_MSG_COUNT] = {
 		.min_len = sizeof(struct vmb_msg_header),
 		.states = VMB_CONNECTED,
 		.handle = vmb_handle_unload,
+	},
+	[VMB_MSG_GPADL_HEADER] = {
+		.min_len = sizeof(struct vmb_msg_gpadl_header),
+		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
+		.handle = vmb_gpadl_header,
+	},
+	[VMB_MSG_GPADL_BODY] = {
+		.min_len = sizeof(struct vmb_msg_gpadl_body),
+		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
+		.handle = vmb_gpadl_body,
+	},
+	[VMB_MSG_GPADL_TEARDOWN] = {
+		.min_len = sizeof(struct vmb_msg_gpadl_teardown),
+		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
+		.handle = vmb_gpadl_teardown,
+	},
+	[VMB_MSG_OPENCHANNEL] = {
+		.min_len = sizeof(struct vmb_msg_open_channel),
+		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
+		.handle = vmb_channel_open_msg,
+	},
+	[VMB_MSG_CLOSECHANNEL] = {
+		.min_len = sizeof(struct vmb_msg_relid),
+		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
+		.handle = vmb_channel_close_msg,
+	},
+	[VMB_MSG_MODIFYCHANNEL] = {
+		.min_len = sizeof(struct vmb_msg_modify_channel),
+		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
+		.handle = vmb_handle_modify_channel,
 	},
 };
 

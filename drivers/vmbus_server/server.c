@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 
 #include "channel.h"
+#include "gpadl.h"
 #include "server.h"
 
 struct vmb_outmsg {
@@ -44,6 +45,8 @@ struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 	mutex_init(&server->lock);
 	xa_init_flags(&server->relids, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&server->channels);
+	init_waitqueue_head(&server->release_wq);
+	xa_init(&server->gpadls);
 	INIT_LIST_HEAD(&server->outq);
 	return server;
 }
@@ -91,21 +94,31 @@ static void vmb_server_flush_outq(struct vmb_server *server)
 	server->outq_len = 0;
 }
 
-/* Forget the channels: the channel objects belong to their back-ends. */
-static void vmb_channel_detach(struct vmb_channel *channel)
+/*
+ * Take a channel off the server: closed, not running, no relid.  The
+ * channel object itself belongs to its back-end.
+ */
+static struct vmb_gpadl *vmb_channel_detach(struct vmb_server *server,
+					    struct vmb_channel *channel)
 {
+	struct vmb_gpadl *ring = vmb_channel_close(server, channel);
+
 	list_del_init(&channel->server_node);
 	channel->child_relid = 0;
 	channel->offered = false;
+	channel->running = false;
 	WRITE_ONCE(channel->state, VMB_CHANNEL_DISABLED);
+	return ring;
 }
 
 /**
  * vmb_server_destroy() - tear a server down
  * @server: the server, or %NULL
  *
- * Disables every channel still enabled on it, without telling the guest
- * (it is going away), and drops queued messages.  The transport must not
+ * Closes and disables every channel still enabled on it (their closed
+ * callbacks run), without telling the guest (it is going away), forgets
+ * its GPADLs, drops queued messages and wakes every disable waiting for the
+ * guest.  The transport must not
  * deliver guest messages any more.  Channels bound to the server stay valid:
  * their owners still disable and free them, and enabling them fails with
  * -ENODEV.  The memory goes when the last channel is freed.
@@ -119,13 +132,15 @@ void vmb_server_destroy(struct vmb_server *server)
 	if (!server)
 		return;
 	mutex_lock(&server->lock);
-	server->dead = true;
+	WRITE_ONCE(server->dead, true);
 	list_for_each_entry_safe(channel, tmp, &server->channels, server_node)
-		vmb_channel_detach(channel);
+		vmb_channel_detach(server, channel);
+	vmb_gpadl_free_all(server);
 	xa_destroy(&server->relids);
 	vmb_server_flush_outq(server);
 	server->conn_state = VMB_CONN_DISCONNECTED;
 	mutex_unlock(&server->lock);
+	wake_up_all(&server->release_wq);
 	vmb_server_put(server);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_destroy, VMBUS_SERVER);
@@ -229,8 +244,9 @@ void vmb_server_send_offer(struct vmb_server *server,
  * vmb_server_reset_connection() - the guest's view of the server is gone
  * @server: the server
  *
- * After UNLOAD or a new INITIATE_CONTACT the guest holds no relid: relids
- * waiting for RELID_RELEASED are free again and every enabled channel will
+ * After UNLOAD or a new INITIATE_CONTACT the guest holds nothing: open
+ * channels are closed, GPADLs forgotten (without GPADL_TORNDOWN), relids
+ * waiting for RELID_RELEASED are free again, and every enabled channel will
  * be offered anew.
  */
 void vmb_server_reset_connection(struct vmb_server *server)
@@ -240,12 +256,34 @@ void vmb_server_reset_connection(struct vmb_server *server)
 	void *entry;
 
 	lockdep_assert_held(&server->lock);
+	list_for_each_entry(channel, &server->channels, server_node) {
+		vmb_channel_close(server, channel);
+		channel->offered = false;
+	}
+	vmb_gpadl_free_all(server);
 	xa_for_each(&server->relids, relid, entry)
 		if (entry == VMB_RELID_RELEASE_PENDING)
 			xa_erase(&server->relids, relid);
-	list_for_each_entry(channel, &server->channels, server_node)
-		channel->offered = false;
 	server->conn_state = VMB_CONN_DISCONNECTED;
+	wake_up_all(&server->release_wq);
+}
+
+/**
+ * vmb_server_channel_by_relid() - the enabled channel a guest's relid names
+ * @server: the server
+ * @child_relid: the relid from a guest message
+ *
+ * Return: the channel, or %NULL for a free relid or one whose channel was
+ * rescinded.
+ */
+struct vmb_channel *vmb_server_channel_by_relid(struct vmb_server *server,
+						u32 child_relid)
+{
+	void *entry;
+
+	lockdep_assert_held(&server->lock);
+	entry = xa_load(&server->relids, child_relid);
+	return xa_is_value(entry) ? NULL : entry;
 }
 
 /**
@@ -299,43 +337,60 @@ out:
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_enable, VMBUS_SERVER);
 
+static bool vmb_relid_released(struct vmb_server *server, u32 relid)
+{
+	return READ_ONCE(server->dead) ||
+	       xa_load(&server->relids, relid) != VMB_RELID_RELEASE_PENDING;
+}
+
 /**
  * vmb_server_channel_disable() - rescind a channel's offer (KMCL: disable)
  * @channel: the channel, or %NULL
  *
- * A guest that was offered the channel gets RESCIND_CHANNELOFFER, and the
- * relid stays reserved until the guest answers RELID_RELEASED, so that it
- * never names two channels at once.  The channel can be enabled again,
- * with the same configuration and a relid of its own.  Does nothing for a
- * channel that is not enabled.
+ * An open channel is closed first (suspend and closed callbacks).  A guest
+ * that was offered the channel gets RESCIND_CHANNELOFFER, and the call
+ * blocks until the guest answers RELID_RELEASED, unloads, reconnects, or
+ * the server is destroyed: until then the relid stays reserved, so that it
+ * never names two channels in the guest.  The channel can be enabled
+ * again, with the same configuration and a relid of its own.  Does nothing
+ * for a channel that is not enabled.
  *
- * Context: process context; may sleep.
+ * Context: process context; sleeps, possibly until the guest answers.
  */
 void vmb_server_channel_disable(struct vmb_channel *channel)
 {
-	struct vmb_server *server;
 	struct vmb_msg_relid rescind = {
 		.header.msgtype = cpu_to_le32(VMB_MSG_RESCIND_CHANNELOFFER),
 	};
+	struct vmb_server *server;
+	u32 relid = 0;
 
 	if (!channel || !channel->server)
 		return;
 	server = channel->server;
 
 	mutex_lock(&server->lock);
-	if (channel->state != VMB_CHANNEL_ENABLED)
-		goto out;
+	if (channel->state != VMB_CHANNEL_ENABLED) {
+		mutex_unlock(&server->lock);
+		return;
+	}
 	if (channel->offered) {
-		rescind.child_relid = cpu_to_le32(channel->child_relid);
-		xa_store(&server->relids, channel->child_relid,
-			 VMB_RELID_RELEASE_PENDING, GFP_KERNEL);
-		vmb_server_post(server, &rescind, sizeof(rescind));
+		relid = channel->child_relid;
+		xa_store(&server->relids, relid, VMB_RELID_RELEASE_PENDING,
+			 GFP_KERNEL);
 	} else {
 		xa_erase(&server->relids, channel->child_relid);
 	}
-	vmb_channel_detach(channel);
-out:
+	vmb_gpadl_release(server, vmb_channel_detach(server, channel));
+	if (relid) {
+		rescind.child_relid = cpu_to_le32(relid);
+		vmb_server_post(server, &rescind, sizeof(rescind));
+	}
 	mutex_unlock(&server->lock);
+
+	if (relid)
+		wait_event(server->release_wq,
+			   vmb_relid_released(server, relid));
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_disable, VMBUS_SERVER);
 

@@ -9,6 +9,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/vmbus_server.h>
 
@@ -19,6 +20,13 @@ struct vmb_channel;
  * Linux guests refuse larger ones.  Relid 0 is never handed out.
  */
 #define VMB_MAX_RELID			2047
+
+/*
+ * Largest virtual processor index a channel may target.  Hyper-V's VP
+ * indexes are dense from 0; KVM's default VP index is the vCPU index, below
+ * KVM_MAX_VCPUS (4096 on x86).
+ */
+#define VMB_MAX_VP_INDEX		4095
 
 /*
  * Bound of the outgoing queue.  It is sized for the largest burst the
@@ -46,6 +54,9 @@ enum vmb_reject_reason {
 	VMB_REJECT_CONNECTION_ID,
 	VMB_REJECT_VERSION,
 	VMB_REJECT_RELID,
+	VMB_REJECT_GPADL,
+	VMB_REJECT_CHANNEL_STATE,
+	VMB_REJECT_OPEN_PARAMS,
 	VMB_REJECT_REASON_COUNT
 };
 
@@ -69,6 +80,12 @@ struct vmb_server {
 	 */
 	struct xarray relids;
 	struct list_head channels;	/* enabled channels, enable order */
+	/* vmb_server_channel_disable() waits here for RELID_RELEASED. */
+	wait_queue_head_t release_wq;
+
+	struct xarray gpadls;		/* id -> struct vmb_gpadl */
+	unsigned int gpadl_count;
+	unsigned int gpadl_bytes;	/* range data held for the guest */
 
 	struct list_head outq;		/* struct vmb_outmsg, oldest first */
 	unsigned int outq_len;
@@ -79,8 +96,17 @@ struct vmb_server {
 
 #define VMB_RELID_RELEASE_PENDING	xa_mk_value(0)
 
+/*
+ * Failure status in GPADL_CREATED, OPENCHANNEL_RESULT and
+ * MODIFYCHANNEL_RESPONSE: NTSTATUS STATUS_UNSUCCESSFUL.  Guests treat any
+ * non-zero status as failure.
+ */
+#define VMB_STATUS_UNSUCCESSFUL		0xc0000001
+
 void vmb_server_get(struct vmb_server *server);
 void vmb_server_put(struct vmb_server *server);
+struct vmb_channel *vmb_server_channel_by_relid(struct vmb_server *server,
+						u32 child_relid);
 int vmb_server_post(struct vmb_server *server, const void *msg, size_t len);
 void vmb_server_send_offer(struct vmb_server *server,
 			   struct vmb_channel *channel);

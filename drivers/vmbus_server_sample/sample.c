@@ -21,6 +21,7 @@
 #include <linux/uuid.h>
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
+#include <linux/workqueue.h>
 
 static ushort mmio_mb = 8;
 module_param(mmio_mb, ushort, 0444);
@@ -56,11 +57,16 @@ static const guid_t sample_instance =
 struct vmb_sample {
 	struct vmb_server *server;
 	struct vmb_channel *channel;
-	u32 relid;
 	/* Where the played guest posts after INITIATE_CONTACT: from 5.0 on
 	 * the host names it in VERSION_RESPONSE.
 	 */
 	u32 msg_conn_id;
+	/* The played guest answers a rescind from here, later, as a guest
+	 * would: the transport runs under the server's lock, and disable
+	 * waits for the answer.
+	 */
+	struct work_struct release_work;
+	u32 rescinded_relid;
 };
 
 static struct vmb_sample sample;
@@ -165,6 +171,8 @@ static int sample_post_message(struct vmb_server *server, const void *msg,
 			break;
 		pr_info("host -> guest: RESCIND_CHANNELOFFER child_relid %u\n",
 			le32_to_cpu(rescind->child_relid));
+		s->rescinded_relid = le32_to_cpu(rescind->child_relid);
+		schedule_work(&s->release_work);
 		return 0;
 	case VMB_MSG_UNLOAD_RESPONSE:
 		pr_info("host -> guest: UNLOAD_RESPONSE\n");
@@ -219,19 +227,26 @@ static int sample_guest_connect(void)
 				 sizeof(request), "REQUESTOFFERS");
 }
 
-/* What a guest does when it lets go: release the relid, then unload. */
-static void sample_guest_disconnect(u32 relid)
+/* What a guest does after a rescind: let go of the relid. */
+static void sample_guest_release(struct work_struct *work)
 {
+	struct vmb_sample *s = container_of(work, struct vmb_sample,
+					    release_work);
 	struct vmb_msg_relid released = {
 		.header.msgtype = cpu_to_le32(VMB_MSG_RELID_RELEASED),
-		.child_relid = cpu_to_le32(relid),
+		.child_relid = cpu_to_le32(s->rescinded_relid),
 	};
+
+	sample_guest_post(s->msg_conn_id, &released, sizeof(released),
+			  "RELID_RELEASED");
+}
+
+static void sample_guest_unload(void)
+{
 	struct vmb_msg_header unload = {
 		.msgtype = cpu_to_le32(VMB_MSG_UNLOAD),
 	};
 
-	sample_guest_post(sample.msg_conn_id, &released, sizeof(released),
-			  "RELID_RELEASED");
 	sample_guest_post(sample.msg_conn_id, &unload, sizeof(unload),
 			  "UNLOAD");
 }
@@ -280,6 +295,7 @@ static int __init vmb_sample_init(void)
 		SAMPLE_CHANNEL_NAME, mmio_mb, mmio_optional_mb,
 		version >> 16, version & 0xffff);
 
+	INIT_WORK(&sample.release_work, sample_guest_release);
 	sample.server = vmb_server_create(&sample_transport, &sample);
 	if (IS_ERR(sample.server))
 		return sample_fail("create server", PTR_ERR(sample.server));
@@ -299,7 +315,6 @@ static int __init vmb_sample_init(void)
 		sample_fail("enable channel", ret);
 		goto err_channel_alloc;
 	}
-	sample.relid = vmb_server_channel_relid(sample.channel);
 
 	ret = sample_guest_connect();
 	if (ret)
@@ -308,6 +323,7 @@ static int __init vmb_sample_init(void)
 
 err_channel_enable:
 	vmb_server_channel_disable(sample.channel);
+	flush_work(&sample.release_work);
 err_channel_alloc:
 	vmb_server_channel_free(sample.channel);
 err_create_server:
@@ -317,8 +333,10 @@ err_create_server:
 
 static void __exit vmb_sample_exit(void)
 {
+	/* Returns once the played guest has released the relid. */
 	vmb_server_channel_disable(sample.channel);
-	sample_guest_disconnect(sample.relid);
+	flush_work(&sample.release_work);
+	sample_guest_unload();
 	vmb_server_channel_free(sample.channel);
 	vmb_server_destroy(sample.server);
 	pr_info("unloaded\n");

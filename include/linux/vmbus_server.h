@@ -53,8 +53,15 @@ enum vmb_server_pipe_mode {
  * @started: the channel runs; packets may be queued to the guest.
  * @post_started: the incoming queue runs; synchronous requests may be made.
  *
- * Every callback is optional.  Callbacks run in process context and may
- * sleep; they must not call back into the same channel's state functions.
+ * An open channel that is running is active: it got @opened, @started and
+ * @post_started in that order.  Leaving the active state (pause, close,
+ * disable, guest unload or reset, server destroy) runs @suspend first; a
+ * close then runs @closed.
+ *
+ * Every callback is optional.  Callbacks run in process context with the
+ * server's lock held: they may sleep, but must not call the vmb_server_*
+ * functions that take that lock (enable, disable, start, pause, free,
+ * build_offer, the relid and connection-id getters, message delivery).
  */
 struct vmb_server_channel_callbacks {
 	int (*opened)(struct vmb_channel *channel);
@@ -124,6 +131,8 @@ int vmb_server_channel_init_set_callbacks(struct vmb_channel *channel,
 void *vmb_server_channel_context(const struct vmb_channel *channel);
 int vmb_server_channel_enable(struct vmb_channel *channel);
 void vmb_server_channel_disable(struct vmb_channel *channel);
+int vmb_server_channel_start(struct vmb_channel *channel);
+int vmb_server_channel_pause(struct vmb_channel *channel);
 u32 vmb_server_channel_relid(const struct vmb_channel *channel);
 u32 vmb_server_channel_connection_id(const struct vmb_channel *channel);
 ssize_t vmb_server_channel_build_offer(const struct vmb_channel *channel,

@@ -4,8 +4,11 @@
  */
 
 #include <kunit/resource.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/string.h>
 
+#include "../channel.h"
 #include "sim_guest.h"
 
 const guid_t sim_type_guid = GUID_INIT(0xda0a7802, 0xe377, 0x4aac, 0x8e, 0x77,
@@ -39,35 +42,88 @@ static const struct vmb_server_transport_ops sim_ops = {
 	.post_message = sim_post_message,
 };
 
-KUNIT_DEFINE_ACTION_WRAPPER(sim_server_destroy, vmb_server_destroy,
-			    struct vmb_server *);
-KUNIT_DEFINE_ACTION_WRAPPER(sim_channel_free, vmb_server_channel_free,
-			    struct vmb_channel *);
+static void sim_event(struct vmb_channel *channel, const char *event)
+{
+	struct sim_guest *sim = vmb_server_channel_context(channel);
+
+	strlcat(sim->events, sim->events[0] ? " " : "", sizeof(sim->events));
+	strlcat(sim->events, event, sizeof(sim->events));
+}
+
+static int sim_opened(struct vmb_channel *channel)
+{
+	struct sim_guest *sim = vmb_server_channel_context(channel);
+
+	sim_event(channel, sim->refuse_open ? "refused" : "opened");
+	return sim->refuse_open ? -EPERM : 0;
+}
+
+static void sim_closed(struct vmb_channel *channel)
+{
+	sim_event(channel, "closed");
+}
+
+static void sim_suspend(struct vmb_channel *channel)
+{
+	sim_event(channel, "suspend");
+}
+
+static void sim_started(struct vmb_channel *channel)
+{
+	sim_event(channel, "started");
+}
+
+static void sim_post_started(struct vmb_channel *channel)
+{
+	sim_event(channel, "post_started");
+}
+
+static const struct vmb_server_channel_callbacks sim_callbacks = {
+	.opened = sim_opened,
+	.closed = sim_closed,
+	.suspend = sim_suspend,
+	.started = sim_started,
+	.post_started = sim_post_started,
+};
+
+/*
+ * The server goes first: that closes its channels and wakes a disable
+ * waiting in the background; only then are the channels freed, since
+ * freeing an offered channel would wait for a guest that no longer talks.
+ */
+static void sim_teardown_action(void *data)
+{
+	struct sim_guest *sim = data;
+	unsigned int i;
+
+	vmb_server_destroy(sim->server);
+	sim->server = NULL;
+	sim_disable_join(sim);
+	for (i = 0; i < sim->nr_channels; i++)
+		vmb_server_channel_free(sim->channels[i]);
+}
 
 struct sim_guest *sim_guest_create(struct kunit *test)
 {
 	struct sim_guest *sim;
+	int ret;
 
 	sim = kunit_kzalloc(test, sizeof(*sim), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sim);
 	sim->test = test;
+	init_completion(&sim->bg_done);
 	sim->server = vmb_server_create(&sim_ops, sim);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sim->server);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, sim_server_destroy,
-						  sim->server));
+	ret = kunit_add_action_or_reset(test, sim_teardown_action, sim);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	return sim;
 }
 
-/* Destroy the server now rather than when the test ends. */
+/* Destroy the server now; the channels stay until the test ends. */
 void sim_guest_destroy_now(struct sim_guest *sim)
 {
-	kunit_release_action(sim->test, sim_server_destroy, sim->server);
-}
-
-void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel)
-{
-	kunit_release_action(sim->test, sim_channel_free, channel);
+	vmb_server_destroy(sim->server);
+	sim->server = NULL;
 }
 
 /* A channel bound to the server, with an interface, not enabled. */
@@ -75,20 +131,21 @@ struct vmb_channel *sim_channel(struct sim_guest *sim, u8 instance)
 {
 	struct kunit *test = sim->test;
 	struct vmb_channel *channel;
+	guid_t inst = GUID_INIT(0x5eed0000 + instance, 0x1234, 0x5678,
+				0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44);
 	int ret;
-	guid_t inst = GUID_INIT(0x5eed0000 + instance, 0x1234, 0x5678, 0x9a,
-				0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44);
 
+	KUNIT_ASSERT_LT(test, sim->nr_channels, SIM_GUEST_MAX_CHANNELS);
 	channel = vmb_server_channel_alloc();
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, channel);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, sim_channel_free,
-						  channel));
-	KUNIT_ASSERT_EQ(test, 0,
-			vmb_server_channel_init_set_server(channel,
-							   sim->server));
+	sim->channels[sim->nr_channels++] = channel;
+	ret = vmb_server_channel_init_set_server(channel, sim->server);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	ret = vmb_server_channel_init_set_interface(channel, &sim_type_guid,
 						    &inst);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = vmb_server_channel_init_set_callbacks(channel, &sim_callbacks,
+						    sim);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return channel;
 }
@@ -99,6 +156,112 @@ struct vmb_channel *sim_channel_enabled(struct sim_guest *sim, u8 instance)
 
 	KUNIT_ASSERT_EQ(sim->test, 0, vmb_server_channel_enable(channel));
 	return channel;
+}
+
+/* Free a channel the guest was never offered (freeing waits otherwise). */
+void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel)
+{
+	unsigned int i;
+
+	for (i = 0; i < sim->nr_channels; i++) {
+		if (sim->channels[i] != channel)
+			continue;
+		sim->channels[i] = sim->channels[--sim->nr_channels];
+		vmb_server_channel_free(channel);
+		return;
+	}
+	KUNIT_FAIL(sim->test, "channel not made by sim_channel()");
+}
+
+static int sim_bg_thread(void *data)
+{
+	struct sim_guest *sim = data;
+
+	if (sim->bg_free)
+		vmb_server_channel_free(sim->bg_channel);
+	else
+		vmb_server_channel_disable(sim->bg_channel);
+	complete(&sim->bg_done);
+	return 0;
+}
+
+static void sim_bg_start(struct sim_guest *sim, struct vmb_channel *channel,
+			 bool free)
+{
+	struct task_struct *task;
+	int i;
+
+	KUNIT_ASSERT_NULL(sim->test, sim->bg);
+	reinit_completion(&sim->bg_done);
+	sim->bg_channel = channel;
+	sim->bg_free = free;
+	task = kthread_run(sim_bg_thread, sim, "sim-disable");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(sim->test, task);
+	sim->bg = task;
+	for (i = 0; i < 1000; i++) {
+		if (completion_done(&sim->bg_done) ||
+		    READ_ONCE(channel->state) == VMB_CHANNEL_DISABLED)
+			return;
+		usleep_range(500, 1000);
+	}
+	KUNIT_FAIL(sim->test, "disable did not rescind within a second");
+}
+
+/*
+ * Disable @channel in another thread, as a back-end would while the guest
+ * goes on talking; returns once the channel is disabled on the server's
+ * side (the rescind is out), while the disable waits for the guest.
+ */
+void sim_disable_async(struct sim_guest *sim, struct vmb_channel *channel)
+{
+	sim_bg_start(sim, channel, false);
+}
+
+/* The same for vmb_server_channel_free(), which disables first. */
+void sim_free_async(struct sim_guest *sim, struct vmb_channel *channel)
+{
+	unsigned int i;
+
+	for (i = 0; i < sim->nr_channels; i++)
+		if (sim->channels[i] == channel)
+			sim->channels[i] = sim->channels[--sim->nr_channels];
+	sim_bg_start(sim, channel, true);
+}
+
+bool sim_disable_done(struct sim_guest *sim)
+{
+	return completion_done(&sim->bg_done);
+}
+
+/* Wait for the background disable to return; it must within a second. */
+void sim_disable_join(struct sim_guest *sim)
+{
+	unsigned long left;
+
+	if (!sim->bg)
+		return;
+	left = wait_for_completion_timeout(&sim->bg_done, HZ);
+	KUNIT_EXPECT_NE_MSG(sim->test, left, 0,
+			    "disable still waiting after a second");
+	if (!left) {
+		/* Let the waiter go before the test memory does. */
+		vmb_server_destroy(sim->server);
+		sim->server = NULL;
+		wait_for_completion(&sim->bg_done);
+	}
+	sim->bg = NULL;
+}
+
+/* Disable an offered channel the way a guest driver answers it. */
+void sim_disable_released(struct sim_guest *sim, struct vmb_channel *channel)
+{
+	u32 relid = vmb_server_channel_relid(channel);
+
+	sim_disable_async(sim, channel);
+	KUNIT_EXPECT_FALSE(sim->test, sim_disable_done(sim));
+	KUNIT_EXPECT_EQ(sim->test, 0,
+			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, relid));
+	sim_disable_join(sim);
 }
 
 int sim_send(struct sim_guest *sim, u32 conn_id, const void *msg, size_t len)
@@ -131,8 +294,7 @@ int sim_initiate_contact(struct sim_guest *sim, u32 version)
 		.version = cpu_to_le32(version),
 	};
 	u32 conn_id = version >= VMB_VERSION_WIN10_V5 ?
-			      VMB_MESSAGE_CONNECTION_ID_4 :
-			      VMB_MESSAGE_CONNECTION_ID;
+		      VMB_MESSAGE_CONNECTION_ID_4 : VMB_MESSAGE_CONNECTION_ID;
 
 	if (version >= VMB_VERSION_WIN10_V5)
 		ic.msg_sint = 2;
@@ -143,9 +305,97 @@ int sim_initiate_contact(struct sim_guest *sim, u32 version)
 void sim_connect(struct sim_guest *sim, u32 version)
 {
 	KUNIT_ASSERT_EQ(sim->test, 0, sim_initiate_contact(sim, version));
-	KUNIT_ASSERT_EQ(sim->test, 0,
-			sim_send_type(sim, VMB_MSG_REQUESTOFFERS));
+	KUNIT_ASSERT_EQ(sim->test, 0, sim_send_type(sim, VMB_MSG_REQUESTOFFERS));
 	sim->count = 0;
+}
+
+/* Frames per message, as Linux packs them: 26 in the header, 28 a body. */
+#define SIM_HEADER_PFNS 26
+#define SIM_BODY_PFNS 28
+
+/*
+ * A single-range GPADL of @pages frames, sent the way Linux sends it.
+ * Returns the status of the GPADL_CREATED that answered, or U32_MAX when
+ * none did.
+ */
+u32 sim_gpadl(struct sim_guest *sim, u32 relid, u32 id, u32 pages)
+{
+	u8 buf[VMB_MSG_MAX_SIZE] = {};
+	struct vmb_msg_gpadl_header *hdr = (void *)buf;
+	struct vmb_msg_gpadl_body *body = (void *)buf;
+	struct vmb_gpa_range *range = (void *)(hdr + 1);
+	unsigned int before = sim->posted, n, i, sent = 0;
+
+	hdr->header.msgtype = cpu_to_le32(VMB_MSG_GPADL_HEADER);
+	hdr->child_relid = cpu_to_le32(relid);
+	hdr->gpadl = cpu_to_le32(id);
+	hdr->range_buflen = cpu_to_le16(sizeof(*range) + pages * sizeof(u64));
+	hdr->range_count = cpu_to_le16(1);
+	range->byte_count = cpu_to_le32(pages * 4096);
+	n = min(pages, SIM_HEADER_PFNS);
+	for (i = 0; i < n; i++)
+		range->pfn[i] = cpu_to_le64(0x1000 + sent++);
+	sim_send(sim, 1, buf, sizeof(*hdr) + sizeof(*range) + n * sizeof(u64));
+
+	while (sent < pages) {
+		memset(buf, 0, sizeof(buf));
+		body->header.msgtype = cpu_to_le32(VMB_MSG_GPADL_BODY);
+		body->gpadl = cpu_to_le32(id);
+		n = min(pages - sent, SIM_BODY_PFNS);
+		for (i = 0; i < n; i++)
+			body->pfn[i] = cpu_to_le64(0x1000 + sent++);
+		sim_send(sim, 1, buf, sizeof(*body) + n * sizeof(u64));
+	}
+	if (sim->posted == before ||
+	    sim_msg_type(sim, sim->count - 1) != VMB_MSG_GPADL_CREATED)
+		return U32_MAX;
+	return sim_le32_at(sim, sim->count - 1, 16);
+}
+
+int sim_teardown(struct sim_guest *sim, u32 relid, u32 id)
+{
+	struct vmb_msg_gpadl_teardown msg = {
+		.header.msgtype = cpu_to_le32(VMB_MSG_GPADL_TEARDOWN),
+		.child_relid = cpu_to_le32(relid),
+		.gpadl = cpu_to_le32(id),
+	};
+
+	return sim_send(sim, 1, &msg, sizeof(msg));
+}
+
+int sim_open(struct sim_guest *sim, u32 relid, u32 gpadl, u32 offset,
+	     u32 target_vp)
+{
+	struct vmb_msg_open_channel msg = {
+		.header.msgtype = cpu_to_le32(VMB_MSG_OPENCHANNEL),
+		.child_relid = cpu_to_le32(relid),
+		.open_id = cpu_to_le32(relid),
+		.ring_gpadl = cpu_to_le32(gpadl),
+		.target_vp = cpu_to_le32(target_vp),
+		.downstream_ring_page_offset = cpu_to_le32(offset),
+	};
+
+	return sim_send(sim, 1, &msg, sizeof(msg));
+}
+
+/* The status of the newest OPENCHANNEL_RESULT. */
+u32 sim_open_status(struct sim_guest *sim)
+{
+	const struct vmb_msg_open_result *res;
+
+	res = sim_last(sim, VMB_MSG_OPENCHANNEL_RESULT, sizeof(*res));
+	return le32_to_cpu(res->status);
+}
+
+/* Open an offered channel on an 8-page ring GPADL (id 0x100 + relid). */
+void sim_open_channel(struct sim_guest *sim, struct vmb_channel *channel)
+{
+	u32 relid = vmb_server_channel_relid(channel);
+
+	KUNIT_ASSERT_EQ(sim->test, sim_gpadl(sim, relid, 0x100 + relid, 8), 0);
+	KUNIT_ASSERT_EQ(sim->test, sim_open(sim, relid, 0x100 + relid, 4, 0),
+			0);
+	KUNIT_ASSERT_EQ(sim->test, sim_open_status(sim), 0);
 }
 
 u32 sim_msg_type(const struct sim_guest *sim, unsigned int i)

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A simulated guest for the KUnit suites: a transport that records what the
- * server posts, can pretend its message slot is busy, and helpers that send
- * the raw messages a guest's VMBus driver would.
+ * server posts, can pretend its message slot is busy, callbacks that record
+ * what the device back-end is told, and helpers that send the raw messages
+ * a guest's VMBus driver would.
  */
 #ifndef _VMBUS_SERVER_SIM_GUEST_H
 #define _VMBUS_SERVER_SIM_GUEST_H
 
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
 
 #define SIM_GUEST_MAX_MSGS 64
+#define SIM_GUEST_MAX_CHANNELS 16
 
 /* Shorthands that keep test lines short. */
 #define FLAG_PIPE VMB_SERVER_CHANNEL_INIT_FLAG_OFFER_AS_PIPE
@@ -37,19 +40,46 @@ struct sim_guest {
 	bool busy;
 	/* While not 0, post_message fails with it. */
 	int fail_with;
+
+	/* The device back-end's side: what its callbacks heard, in order,
+	 * as space-separated words, and whether it refuses opens.
+	 */
+	char events[256];
+	bool refuse_open;
+
+	/* Channels the test made; freed after the server is destroyed. */
+	struct vmb_channel *channels[SIM_GUEST_MAX_CHANNELS];
+	unsigned int nr_channels;
+
+	/* A disable running in the background while the guest answers. */
+	struct task_struct *bg;
+	struct vmb_channel *bg_channel;
+	bool bg_free;
+	struct completion bg_done;
 };
 
 struct sim_guest *sim_guest_create(struct kunit *test);
 void sim_guest_destroy_now(struct sim_guest *sim);
 struct vmb_channel *sim_channel(struct sim_guest *sim, u8 instance);
-void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel);
 struct vmb_channel *sim_channel_enabled(struct sim_guest *sim, u8 instance);
+void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel);
+void sim_disable_async(struct sim_guest *sim, struct vmb_channel *channel);
+void sim_free_async(struct sim_guest *sim, struct vmb_channel *channel);
+bool sim_disable_done(struct sim_guest *sim);
+void sim_disable_join(struct sim_guest *sim);
+void sim_disable_released(struct sim_guest *sim, struct vmb_channel *channel);
 
 int sim_send(struct sim_guest *sim, u32 conn_id, const void *msg, size_t len);
 int sim_send_type(struct sim_guest *sim, u32 type);
 int sim_send_relid(struct sim_guest *sim, u32 type, u32 relid);
 int sim_initiate_contact(struct sim_guest *sim, u32 version);
 void sim_connect(struct sim_guest *sim, u32 version);
+u32 sim_gpadl(struct sim_guest *sim, u32 relid, u32 id, u32 pages);
+int sim_teardown(struct sim_guest *sim, u32 relid, u32 id);
+int sim_open(struct sim_guest *sim, u32 relid, u32 gpadl, u32 offset,
+	     u32 target_vp);
+u32 sim_open_status(struct sim_guest *sim);
+void sim_open_channel(struct sim_guest *sim, struct vmb_channel *channel);
 
 u32 sim_msg_type(const struct sim_guest *sim, unsigned int i);
 const void *sim_last(struct sim_guest *sim, u32 type, size_t len);

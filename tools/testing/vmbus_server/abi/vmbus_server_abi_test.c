@@ -23,6 +23,7 @@
 #include <linux/uuid.h>
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
+#include <linux/workqueue.h>
 
 /*
  * Compile-time half: every field the guest defines sits at the same offset
@@ -407,6 +408,9 @@ struct abi_capture {
 	size_t version_response_len;
 	u8 rescind[VMB_MSG_MAX_SIZE];
 	size_t rescind_len;
+	/* The played guest answers a rescind later, as a guest would. */
+	struct vmb_server *server;
+	struct work_struct release_work;
 };
 
 static void abi_keep(u8 *dst, size_t *dst_len, const void *msg, size_t len)
@@ -439,11 +443,30 @@ static int abi_post_message(struct vmb_server *server, const void *msg,
 		break;
 	case CHANNELMSG_RESCIND_CHANNELOFFER:
 		abi_keep(cap->rescind, &cap->rescind_len, msg, len);
+		schedule_work(&cap->release_work);
 		break;
 	default:
 		break;
 	}
 	return 0;
+}
+
+/*
+ * The guest's answer to a rescind.  It cannot be given from post_message,
+ * which runs under the server's lock, and disable waits for it.
+ */
+static void abi_release_relid(struct work_struct *work)
+{
+	struct abi_capture *cap = container_of(work, struct abi_capture,
+					       release_work);
+	const struct vmbus_channel_rescind_offer *r = (const void *)cap->rescind;
+	struct vmbus_channel_relid_released msg = {
+		.header.msgtype = CHANNELMSG_RELID_RELEASED,
+		.child_relid = r->child_relid,
+	};
+
+	vmb_server_deliver_guest_message(cap->server, VMB_MESSAGE_CONNECTION_ID,
+					 &msg, sizeof(msg));
 }
 
 static const struct vmb_server_transport_ops abi_transport = {
@@ -677,11 +700,13 @@ static void abi_run_case(const struct abi_case *c)
 	for (i = 0; i < sizeof(user_data); i++)
 		user_data[i] = abi_user_byte(i);
 	memset(&abi_cap, 0, sizeof(abi_cap));
+	INIT_WORK(&abi_cap.release_work, abi_release_relid);
 
 	server = vmb_server_create(&abi_transport, &abi_cap);
 	if (!abi_check(!IS_ERR(server), "%s: vmb_server_create() succeeds (got %d)",
 		       c->name, PTR_ERR_OR_ZERO(server)))
 		return;
+	abi_cap.server = server;
 	channel = vmb_server_channel_alloc();
 	if (!abi_check(!IS_ERR(channel), "%s: vmb_server_channel_alloc() succeeds (got %d)",
 		       c->name, PTR_ERR_OR_ZERO(channel)))
@@ -702,7 +727,9 @@ static void abi_run_case(const struct abi_case *c)
 	}
 
 	relid = vmb_server_channel_relid(channel);
+	/* Returns once the guest released the relid. */
 	vmb_server_channel_disable(channel);
+	flush_work(&abi_cap.release_work);
 	if (!ret)
 		abi_check_rescind(c, &abi_cap, relid);
 

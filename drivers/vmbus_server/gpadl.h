@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * GPADLs: guest buffers described as lists of guest page frames, created by
+ * GPADL_HEADER + GPADL_BODY messages and torn down by GPADL_TEARDOWN.
+ */
+#ifndef _VMBUS_SERVER_GPADL_H
+#define _VMBUS_SERVER_GPADL_H
+
+#include <linux/types.h>
+
+struct vmb_server;
+
+/* VMBus pages are 4 KiB whatever the host's page size. */
+#define VMB_PAGE_SIZE			4096
+
+/*
+ * A guest may describe at most this many GPADLs, in progress or created, and
+ * at most this many bytes of range data over all of them, so that it cannot
+ * make the host allocate without bound.  range_buflen is 16 bits, so one
+ * GPADL is at most 64 KiB of ranges (8190 frames, 32 MiB of guest memory).
+ */
+#define VMB_SERVER_MAX_GPADLS		1024
+#define VMB_SERVER_MAX_GPADL_BYTES	(4 << 20)
+
+/*
+ * VMB_GPADL_IN_PROGRESS: the header arrived, frames are still coming in
+ * GPADL_BODY messages.
+ * VMB_GPADL_CREATED: complete and valid; GPADL_CREATED was sent.
+ * VMB_GPADL_TEARING_DOWN: the guest asked for a teardown while an open
+ * channel still uses the GPADL as its ring; GPADL_TORNDOWN goes out when the
+ * channel closes.
+ */
+enum vmb_gpadl_state {
+	VMB_GPADL_IN_PROGRESS,
+	VMB_GPADL_CREATED,
+	VMB_GPADL_TEARING_DOWN,
+};
+
+struct vmb_gpadl {
+	u32 id;
+	u32 child_relid;
+	enum vmb_gpadl_state state;
+	bool in_use;		/* the ring of an open channel */
+	u16 range_count;
+	u16 len;		/* bytes of range data: range_buflen */
+	u16 received;		/* bytes of range data so far */
+	u32 page_count;		/* frames in all ranges, once created */
+	u8 *ranges;		/* struct vmb_gpa_range array, wire format */
+};
+
+int vmb_gpadl_header(struct vmb_server *server, const void *msg, size_t len);
+int vmb_gpadl_body(struct vmb_server *server, const void *msg, size_t len);
+int vmb_gpadl_teardown(struct vmb_server *server, const void *msg,
+		       size_t len);
+struct vmb_gpadl *vmb_gpadl_find(struct vmb_server *server, u32 id,
+				 u32 child_relid);
+void vmb_gpadl_release(struct vmb_server *server, struct vmb_gpadl *gpadl);
+void vmb_gpadl_free_relid(struct vmb_server *server, u32 child_relid);
+void vmb_gpadl_free_all(struct vmb_server *server);
+
+#endif /* _VMBUS_SERVER_GPADL_H */
