@@ -12,6 +12,7 @@
 #include "channel.h"
 #include "gpadl.h"
 #include "server.h"
+#include "trace.h"
 
 /* Exact-match negotiation: the guest asks for one version at a time. */
 static const u32 vmb_versions[] = {
@@ -51,6 +52,11 @@ static const char * const vmb_reject_names[VMB_REJECT_REASON_COUNT] = {
 	[VMB_REJECT_CHANNEL_STATE]	= "wrong channel state",
 	[VMB_REJECT_OPEN_PARAMS]	= "bad open parameters",
 };
+
+const char *vmb_reject_name(enum vmb_reject_reason reason)
+{
+	return vmb_reject_names[reason];
+}
 
 /**
  * vmb_server_reject() - count and log a guest message the server refuses
@@ -286,7 +292,7 @@ int vmb_server_deliver_guest_message(struct vmb_server *server,
 				     size_t len)
 {
 	const struct vmb_msg_handler *h;
-	u32 type;
+	u32 type = 0;
 	int ret;
 
 	if (!server || !msg)
@@ -337,6 +343,7 @@ int vmb_server_deliver_guest_message(struct vmb_server *server,
 	}
 	ret = h->handle(server, msg, len);
 out:
+	trace_vmb_server_msg_in(server->id, connection_id, type, len, ret);
 	mutex_unlock(&server->lock);
 	return ret;
 }

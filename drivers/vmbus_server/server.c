@@ -10,6 +10,9 @@
 #include "channel.h"
 #include "gpadl.h"
 #include "server.h"
+#include "trace.h"
+
+static DEFINE_IDA(vmb_server_ida);
 
 struct vmb_outmsg {
 	struct list_head node;
@@ -33,12 +36,19 @@ struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 				     void *priv)
 {
 	struct vmb_server *server;
+	int id;
 
 	if (!ops || !ops->post_message)
 		return ERR_PTR(-EINVAL);
 	server = kzalloc(sizeof(*server), GFP_KERNEL);
 	if (!server)
 		return ERR_PTR(-ENOMEM);
+	id = ida_alloc(&vmb_server_ida, GFP_KERNEL);
+	if (id < 0) {
+		kfree(server);
+		return ERR_PTR(id);
+	}
+	server->id = id;
 	server->ops = ops;
 	server->priv = priv;
 	kref_init(&server->ref);
@@ -48,6 +58,7 @@ struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 	init_waitqueue_head(&server->release_wq);
 	xa_init(&server->gpadls);
 	INIT_LIST_HEAD(&server->outq);
+	vmb_debugfs_server_add(server);
 	return server;
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_create, VMBUS_SERVER);
@@ -131,6 +142,8 @@ void vmb_server_destroy(struct vmb_server *server)
 
 	if (!server)
 		return;
+	vmb_debugfs_server_remove(server);
+	ida_free(&vmb_server_ida, server->id);
 	mutex_lock(&server->lock);
 	WRITE_ONCE(server->dead, true);
 	list_for_each_entry_safe(channel, tmp, &server->channels, server_node)
@@ -144,6 +157,11 @@ void vmb_server_destroy(struct vmb_server *server)
 	vmb_server_put(server);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_destroy, VMBUS_SERVER);
+
+static u32 vmb_msgtype(const void *msg)
+{
+	return le32_to_cpu(((const struct vmb_msg_header *)msg)->msgtype);
+}
 
 static int vmb_server_queue(struct vmb_server *server, const void *msg,
 			    size_t len)
@@ -163,7 +181,7 @@ static int vmb_server_queue(struct vmb_server *server, const void *msg,
 drop:
 	server->dropped++;
 	pr_warn_ratelimited("vmbus_server: outgoing queue full, message type %u dropped\n",
-			    le32_to_cpu(((const struct vmb_msg_header *)msg)->msgtype));
+			    vmb_msgtype(msg));
 	return -ENOSPC;
 }
 
@@ -187,9 +205,9 @@ int vmb_server_post(struct vmb_server *server, const void *msg, size_t len)
 	if (WARN_ON_ONCE(len < sizeof(struct vmb_msg_header) ||
 			 len > VMB_MSG_MAX_SIZE))
 		return -EINVAL;
-	if (server->outq_len)
-		return vmb_server_queue(server, msg, len);
-	ret = server->ops->post_message(server, msg, len);
+	ret = server->outq_len ? -EAGAIN :
+				 server->ops->post_message(server, msg, len);
+	trace_vmb_server_msg_out(server->id, vmb_msgtype(msg), len, ret);
 	if (ret == -EAGAIN)
 		return vmb_server_queue(server, msg, len);
 	if (ret)
@@ -214,6 +232,8 @@ void vmb_server_transport_ready(struct vmb_server *server)
 	mutex_lock(&server->lock);
 	list_for_each_entry_safe(m, tmp, &server->outq, node) {
 		ret = server->ops->post_message(server, m->data, m->len);
+		trace_vmb_server_msg_out(server->id, vmb_msgtype(m->data),
+					 m->len, ret);
 		if (ret == -EAGAIN)
 			break;
 		if (ret)

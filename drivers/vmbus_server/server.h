@@ -63,6 +63,8 @@ enum vmb_reject_reason {
 struct vmb_server {
 	const struct vmb_server_transport_ops *ops;
 	void *priv;
+	unsigned int id;		/* names it in debugfs and traces */
+	struct dentry *debugfs;
 	/* One reference for the creator, one per channel bound to it. */
 	struct kref ref;
 
@@ -114,5 +116,11 @@ void vmb_server_reset_connection(struct vmb_server *server);
 int vmb_server_reject(struct vmb_server *server,
 		      enum vmb_reject_reason reason, u32 msgtype, int err);
 bool vmb_version_supported(u32 version);
+const char *vmb_reject_name(enum vmb_reject_reason reason);
+
+void vmb_debugfs_init(void);
+void vmb_debugfs_exit(void);
+void vmb_debugfs_server_add(struct vmb_server *server);
+void vmb_debugfs_server_remove(struct vmb_server *server);
 
 #endif /* _VMBUS_SERVER_SERVER_H */

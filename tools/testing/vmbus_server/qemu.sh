@@ -72,7 +72,7 @@ vmbs_qemu_build() {
 }
 
 # vmbs_qemu_initramfs STEP...: a busybox initramfs whose /init runs each
-# STEP (a command line such as "insmod /modules/vmbus_server.ko" or
+# STEP (a shell command line such as "insmod /modules/vmbus_server.ko" or
 # "rmmod vmbus_server"), dumps the kernel log after it between markers, and
 # powers off.  Writes $VMBS_RUN/initrd.cpio.gz.
 vmbs_qemu_initramfs() {
@@ -103,12 +103,11 @@ mount -t devtmpfs devtmpfs /dev
 echo "@@VMBS init $(uname -r)"
 # Boot messages are on the console already: each dump shows one step only.
 dmesg -c >/dev/null
-set -f
 n=0
 while read -r line <&3; do
 	n=$((n + 1))
 	echo "@@VMBS begin $n $line"
-	$line
+	sh -c "$line"
 	rc=$?
 	dmesg -c | sed 's/^/@@DMESG /'
 	echo "@@VMBS end $n rc=$rc"
@@ -147,6 +146,16 @@ vmbs_qemu_step_log() {
 		$1 == "@@VMBS" && $2 == "begin" && $3 == n { on = 1; next }
 		$1 == "@@VMBS" && $2 == "end" && $3 == n { on = 0 }
 		on && sub(/^@@DMESG /, "") { print }
+	' "$VMBS_RUN/console.txt"
+}
+
+# vmbs_qemu_step_output N: what step N printed itself (console lines that
+# carry no marker; kernel messages echoed to the console may be among them).
+vmbs_qemu_step_output() {
+	awk -v n="$1" '
+		$1 == "@@VMBS" && $2 == "begin" && $3 == n { on = 1; next }
+		$1 == "@@VMBS" && $2 == "end" && $3 == n { on = 0 }
+		on && !/^@@/ { print }
 	' "$VMBS_RUN/console.txt"
 }
 
@@ -203,6 +212,11 @@ vmbs_qemu_step_has() {
 	vmbs_qemu_step_log "$1" | grep -E -- "$2" >/dev/null
 }
 
+# vmbs_qemu_step_printed N REGEX: step N printed a line matching REGEX.
+vmbs_qemu_step_printed() {
+	vmbs_qemu_step_output "$1" | grep -E -- "$2" >/dev/null
+}
+
 # vmbs_qemu_finished: /init got through its steps and QEMU exited by itself.
 vmbs_qemu_finished() {
 	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] &&
@@ -255,14 +269,20 @@ vmbs_qemu_test() {
 	fi
 	vmbs_qemu_report 0 build
 
-	# Steps 1-6; the numbers below refer to them.
+	# The numbers below refer to these steps.  The ABI test's servers
+	# are gone when the sample creates its own: server 0.
+	local tracing=/sys/kernel/debug/tracing
 	steps=(
-		"insmod /modules/vmbus_server.ko"
-		"insmod /modules/vmbus_server_abi_test.ko"
-		"insmod /modules/vmbus_server_sample.ko"
-		"rmmod vmbus_server_sample"
-		"rmmod vmbus_server_abi_test"
-		"rmmod vmbus_server"
+		"insmod /modules/vmbus_server.ko"				#1
+		"insmod /modules/vmbus_server_abi_test.ko"			#2
+		"mount -t debugfs debugfs /sys/kernel/debug"			#3
+		"echo 1 > $tracing/events/vmbus_server/enable"			#4
+		"insmod /modules/vmbus_server_sample.ko"			#5
+		"cat /sys/kernel/debug/vmbus_server/0"				#6
+		"cat $tracing/trace"						#7
+		"rmmod vmbus_server_sample"					#8
+		"rmmod vmbus_server_abi_test"					#9
+		"rmmod vmbus_server"						#10
 	)
 	vmbs_qemu_initramfs "${steps[@]}"
 	VMBS_QEMU_BOOT_RC=0
@@ -276,21 +296,42 @@ vmbs_qemu_test() {
 		vmbs_qemu_report 1 "abi test reported its checks"
 	vmbs_qemu_check "abi test summary: 0 failed" vmbs_qemu_step_has 2 \
 		'vmbus_server_abi_test: [1-9][0-9]* passed, 0 failed$'
-	vmbs_qemu_check "insmod vmbus_server_sample" vmbs_qemu_step_ok 3
+	vmbs_qemu_check "tracepoints vmbus_server enabled" vmbs_qemu_step_ok 4
+	vmbs_qemu_check "insmod vmbus_server_sample" vmbs_qemu_step_ok 5
 	vmbs_qemu_check "sample offer logged with the synthvid interface type" \
-		vmbs_qemu_step_has 3 \
+		vmbs_qemu_step_has 5 \
 		'vmbus_server_sample: +interface type +@8: +da0a7802-e377-4aac-8e77-0558eb1073f8$'
 	vmbs_qemu_check "sample offer: mmio_megabytes @58 = 8 MiB" \
-		vmbs_qemu_step_has 3 \
+		vmbs_qemu_step_has 5 \
 		'vmbus_server_sample: +mmio_megabytes +@58: +8 MiB$'
 	vmbs_qemu_check "sample offer: mmio_megabytes_optional @182 = 16 MiB" \
-		vmbs_qemu_step_has 3 \
+		vmbs_qemu_step_has 5 \
 		'vmbus_server_sample: +mmio_megabytes_optional +@182: +16 MiB$'
-	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok 4
-	vmbs_qemu_check "sample rescind logged on rmmod" vmbs_qemu_step_has 4 \
+	vmbs_qemu_check "debugfs: sample server state readable" \
+		vmbs_qemu_step_ok 6
+	vmbs_qemu_check "debugfs: connection at 5.3 with offers requested" \
+		vmbs_qemu_step_printed 6 \
+		'^connection: offers requested, version 5\.3'
+	vmbs_qemu_check "debugfs: channel relid 1 offered" \
+		vmbs_qemu_step_printed 6 \
+		'^channel relid 1 connection_id 0x10001: offered'
+	vmbs_qemu_check "debugfs: channel MMIO sizes 8 + 16" \
+		vmbs_qemu_step_printed 6 \
+		'mmio_megabytes 8 mmio_megabytes_optional 16 '
+	vmbs_qemu_check "trace: INITIATE_CONTACT in on connection id 4" \
+		vmbs_qemu_step_printed 7 \
+		'vmb_server_msg_in: server=0 conn_id=4 type=INITIATE_CONTACT len=40 ret=0'
+	vmbs_qemu_check "trace: OFFERCHANNEL out, 196 bytes" \
+		vmbs_qemu_step_printed 7 \
+		'vmb_server_msg_out: server=0 type=OFFERCHANNEL len=196 ret=0'
+	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok 8
+	vmbs_qemu_check "sample rescind logged on rmmod" vmbs_qemu_step_has 8 \
 		'vmbus_server_sample: host -> guest: RESCIND_CHANNELOFFER child_relid [0-9]+$'
-	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok 5
-	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok 6
+	vmbs_qemu_check "sample: disable returned after the guest released" \
+		vmbs_qemu_step_has 8 \
+		'vmbus_server_sample: guest -> host: RELID_RELEASED'
+	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok 9
+	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok 10
 	vmbs_qemu_check "guest finished all steps and powered off" \
 		vmbs_qemu_finished
 	vmbs_qemu_check "no WARNING/BUG/Oops/KASAN/lockdep splat in the kernel log" \

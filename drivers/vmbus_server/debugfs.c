@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/vmbus_server/<id>: one file per server with its
+ * connection, channels, GPADLs and the counters of refused guest messages.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "channel.h"
+#include "gpadl.h"
+#include "server.h"
+
+static struct dentry *vmb_debugfs_root;
+
+static const char * const vmb_conn_state_names[VMB_CONN_STATE_COUNT] = {
+	[VMB_CONN_DISCONNECTED] = "disconnected",
+	[VMB_CONN_CONNECTED] = "connected",
+	[VMB_CONN_OFFERS_REQUESTED] = "offers requested",
+};
+
+static const char * const vmb_gpadl_state_names[] = {
+	[VMB_GPADL_IN_PROGRESS] = "in progress",
+	[VMB_GPADL_CREATED] = "created",
+	[VMB_GPADL_TEARING_DOWN] = "tearing down",
+};
+
+static void vmb_debugfs_show_channel(struct seq_file *m,
+				     const struct vmb_channel *channel)
+{
+	seq_printf(m, "channel relid %u connection_id 0x%x: %s%s%s\n",
+		   channel->child_relid, vmb_channel_connection_id(channel),
+		   channel->offered ? "offered" : "not offered",
+		   channel->open ? ", open" : ", closed",
+		   channel->running ? ", running" : ", stopped");
+	seq_printf(m, "  name \"%s\" type %pUl instance %pUl\n",
+		   channel->name ?: "", &channel->interface_type,
+		   &channel->interface_instance);
+	seq_printf(m, "  mmio_megabytes %u mmio_megabytes_optional %u max_packet_size %u flags 0x%x\n",
+		   channel->mmio_megabytes, channel->mmio_megabytes_optional,
+		   channel->max_packet_size, channel->flags);
+	if (channel->open)
+		seq_printf(m, "  ring gpadl 0x%x downstream offset %u target vp %u\n",
+			   channel->ring_gpadl->id,
+			   channel->downstream_ring_page_offset,
+			   channel->target_vp);
+}
+
+static int vmb_server_state_show(struct seq_file *m, void *unused)
+{
+	struct vmb_server *server = m->private;
+	const struct vmb_channel *channel;
+	const struct vmb_gpadl *gpadl;
+	unsigned long index;
+	void *entry;
+	int i;
+
+	mutex_lock(&server->lock);
+	seq_printf(m, "connection: %s, version %u.%u, target vcpu %u, message sint %u\n",
+		   vmb_conn_state_names[server->conn_state],
+		   server->version >> 16, server->version & 0xffff,
+		   server->target_vcpu, server->msg_sint);
+	seq_printf(m, "outgoing queue: %u queued, %llu dropped\n",
+		   server->outq_len, server->dropped);
+	seq_puts(m, "rejected:");
+	for (i = 0; i < VMB_REJECT_REASON_COUNT; i++)
+		seq_printf(m, " %s=%llu", vmb_reject_name(i),
+			   server->rejected[i]);
+	seq_putc(m, '\n');
+	list_for_each_entry(channel, &server->channels, server_node)
+		vmb_debugfs_show_channel(m, channel);
+	xa_for_each(&server->relids, index, entry)
+		if (entry == VMB_RELID_RELEASE_PENDING)
+			seq_printf(m, "relid %lu: rescinded, awaiting RELID_RELEASED\n",
+				   index);
+	seq_printf(m, "gpadls: %u, %u bytes of ranges\n", server->gpadl_count,
+		   server->gpadl_bytes);
+	xa_for_each(&server->gpadls, index, gpadl)
+		seq_printf(m, "gpadl 0x%lx relid %u: %s%s, %u pages\n", index,
+			   gpadl->child_relid,
+			   vmb_gpadl_state_names[gpadl->state],
+			   gpadl->in_use ? ", ring of the open channel" : "",
+			   gpadl->page_count);
+	mutex_unlock(&server->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmb_server_state);
+
+void vmb_debugfs_server_add(struct vmb_server *server)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%u", server->id);
+	server->debugfs = debugfs_create_file(name, 0400, vmb_debugfs_root,
+					      server, &vmb_server_state_fops);
+}
+
+/* Returns once no reader is inside the show function any more. */
+void vmb_debugfs_server_remove(struct vmb_server *server)
+{
+	debugfs_remove(server->debugfs);
+	server->debugfs = NULL;
+}
+
+void vmb_debugfs_init(void)
+{
+	vmb_debugfs_root = debugfs_create_dir("vmbus_server", NULL);
+}
+
+void vmb_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vmb_debugfs_root);
+}
