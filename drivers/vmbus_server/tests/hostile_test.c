@@ -52,6 +52,90 @@ static void nothing_after_unload(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim->server->conn_state, VMB_CONN_DISCONNECTED);
 }
 
+enum { DISCONNECTED, CONNECTED, OFFERED, UNLOADED };
+
+static const char * const state_names[] = {
+	[DISCONNECTED] = "disconnected",
+	[CONNECTED] = "connected",
+	[OFFERED] = "offers requested",
+	[UNLOADED] = "after UNLOAD",
+};
+
+struct matrix_case {
+	u32 type;
+	/* Let through by the dispatch table (anything but -EPROTO)? */
+	bool accepted[4];
+};
+
+/* Every message a guest may send, in every connection state. */
+static const struct matrix_case matrix_cases[] = {
+	{ VMB_MSG_REQUESTOFFERS, { false, true, false, false } },
+	{ VMB_MSG_OPENCHANNEL, { false, false, true, false } },
+	{ VMB_MSG_CLOSECHANNEL, { false, false, true, false } },
+	{ VMB_MSG_GPADL_HEADER, { false, false, true, false } },
+	{ VMB_MSG_GPADL_BODY, { false, false, true, false } },
+	{ VMB_MSG_GPADL_TEARDOWN, { false, false, true, false } },
+	{ VMB_MSG_RELID_RELEASED, { false, false, true, false } },
+	{ VMB_MSG_INITIATE_CONTACT, { true, true, true, true } },
+	{ VMB_MSG_UNLOAD, { false, true, true, false } },
+	{ VMB_MSG_MODIFYCHANNEL, { false, false, true, false } },
+};
+
+static void matrix_case_desc(const struct matrix_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "type %u", c->type);
+}
+
+KUNIT_ARRAY_PARAM(matrix, matrix_cases, matrix_case_desc);
+
+static void matrix_one(struct kunit *test, u32 type, int state,
+		       bool accepted)
+{
+	struct sim_guest *sim = sim_guest_create(test);
+	u8 msg[VMB_MSG_MAX_SIZE] = {};
+	enum vmb_conn_state before;
+	int ret;
+
+	sim_channel_enabled(sim, 1);
+	if (state != DISCONNECTED)
+		KUNIT_ASSERT_EQ(test, 0,
+				sim_initiate_contact(sim, VMB_VERSION_WIN10_V5_3));
+	if (state == OFFERED || state == UNLOADED)
+		KUNIT_ASSERT_EQ(test, 0,
+				sim_send_type(sim, VMB_MSG_REQUESTOFFERS));
+	if (state == UNLOADED)
+		KUNIT_ASSERT_EQ(test, 0, sim_send_type(sim, VMB_MSG_UNLOAD));
+	before = sim->server->conn_state;
+
+	put_unaligned_le32(type, msg);
+	/* The relid, or for INITIATE_CONTACT the version. */
+	put_unaligned_le32(type == VMB_MSG_INITIATE_CONTACT ?
+			   VMB_VERSION_WIN10_V5_3 : 1, msg + 8);
+	ret = sim_send(sim, type == VMB_MSG_INITIATE_CONTACT ? 4 : 1, msg,
+		       sizeof(msg));
+	KUNIT_EXPECT_EQ_MSG(test, ret == -EPROTO, !accepted, "in state %s",
+			    state_names[state]);
+	KUNIT_EXPECT_EQ_MSG(test, sim->server->rejected[VMB_REJECT_STATE],
+			    accepted ? 0 : 1, "in state %s",
+			    state_names[state]);
+	if (!accepted)
+		KUNIT_EXPECT_EQ(test, sim->server->conn_state, before);
+}
+
+/*
+ * A well-formed message of each type in each state: the dispatch table
+ * lets it through to its handler or refuses it for the state, and a
+ * refusal for the state leaves the state as it was.
+ */
+static void message_state_matrix(struct kunit *test)
+{
+	const struct matrix_case *c = test->param_value;
+	int state;
+
+	for (state = DISCONNECTED; state <= UNLOADED; state++)
+		matrix_one(test, c->type, state, c->accepted[state]);
+}
+
 /* A small deterministic generator: the same garbage on every run. */
 static u32 lcg_next(u32 *state)
 {
@@ -232,6 +316,7 @@ static void churn_destroy_midway(struct kunit *test)
 
 static struct kunit_case vmb_hostile_cases[] = {
 	KUNIT_CASE(nothing_after_unload),
+	KUNIT_CASE_PARAM(message_state_matrix, matrix_gen_params),
 	KUNIT_CASE(random_messages),
 	KUNIT_CASE(other_channels_unharmed),
 	KUNIT_CASE_SLOW(churn_enable_disable_vs_guest),
