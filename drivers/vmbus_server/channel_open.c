@@ -238,6 +238,32 @@ int vmb_channel_modify_msg(struct vmb_server *server, const void *msg,
 	return ret;
 }
 
+/*
+ * Move a channel along the host's axis.  An open channel hears about it:
+ * started and post_started when it starts, suspend when it pauses.
+ */
+static int vmb_channel_set_running(struct vmb_channel *channel, bool running)
+{
+	struct vmb_server *server;
+	int ret = 0;
+
+	if (!channel || !channel->server)
+		return -EINVAL;
+	server = channel->server;
+	mutex_lock(&server->lock);
+	if (channel->state != VMB_CHANNEL_ENABLED) {
+		ret = -EINVAL;
+	} else if (channel->running != running) {
+		channel->running = running;
+		if (channel->open && running)
+			vmb_channel_activate(channel);
+		else if (channel->open)
+			vmb_channel_suspend(channel);
+	}
+	mutex_unlock(&server->lock);
+	return ret;
+}
+
 /**
  * vmb_server_channel_start() - let an enabled channel run (KMCL: start)
  * @channel: an enabled channel
@@ -251,22 +277,7 @@ int vmb_channel_modify_msg(struct vmb_server *server, const void *msg,
  */
 int vmb_server_channel_start(struct vmb_channel *channel)
 {
-	struct vmb_server *server;
-	int ret = 0;
-
-	if (!channel || !channel->server)
-		return -EINVAL;
-	server = channel->server;
-	mutex_lock(&server->lock);
-	if (channel->state != VMB_CHANNEL_ENABLED) {
-		ret = -EINVAL;
-	} else if (!channel->running) {
-		channel->running = true;
-		if (channel->open)
-			vmb_channel_activate(channel);
-	}
-	mutex_unlock(&server->lock);
-	return ret;
+	return vmb_channel_set_running(channel, true);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_start, VMBUS_SERVER);
 
@@ -284,21 +295,6 @@ EXPORT_SYMBOL_NS_GPL(vmb_server_channel_start, VMBUS_SERVER);
  */
 int vmb_server_channel_pause(struct vmb_channel *channel)
 {
-	struct vmb_server *server;
-	int ret = 0;
-
-	if (!channel || !channel->server)
-		return -EINVAL;
-	server = channel->server;
-	mutex_lock(&server->lock);
-	if (channel->state != VMB_CHANNEL_ENABLED) {
-		ret = -EINVAL;
-	} else if (channel->running) {
-		channel->running = false;
-		if (channel->open)
-			vmb_channel_suspend(channel);
-	}
-	mutex_unlock(&server->lock);
-	return ret;
+	return vmb_channel_set_running(channel, false);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_pause, VMBUS_SERVER);

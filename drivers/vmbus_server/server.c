@@ -129,10 +129,10 @@ static struct vmb_gpadl *vmb_channel_detach(struct vmb_server *server,
  * Closes and disables every channel still enabled on it (their closed
  * callbacks run), without telling the guest (it is going away), forgets
  * its GPADLs, drops queued messages and wakes every disable waiting for the
- * guest.  The transport must not
- * deliver guest messages any more.  Channels bound to the server stay valid:
- * their owners still disable and free them, and enabling them fails with
- * -ENODEV.  The memory goes when the last channel is freed.
+ * guest.  The transport must not deliver guest messages any more.
+ * Channels bound to the server stay valid: their owners still disable and
+ * free them, and enabling them fails with -ENODEV.  The memory goes when
+ * the last channel is freed.
  *
  * Context: process context; may sleep.
  */

@@ -203,12 +203,7 @@ static const u32 bad_versions[] = {
 	VMB_PROTO_VERSION(6, 0), U32_MAX,
 };
 
-static void bad_version_desc(const u32 *v, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u.%u", *v >> 16, *v & 0xffff);
-}
-
-KUNIT_ARRAY_PARAM(bad_version, bad_versions, bad_version_desc);
+KUNIT_ARRAY_PARAM(bad_version, bad_versions, sim_version_desc);
 
 static void offer_unknown_version(struct kunit *test)
 {

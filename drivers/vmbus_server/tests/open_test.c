@@ -407,17 +407,7 @@ static void disable_unoffered_returns(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim->posted, 1);
 }
 
-static const u32 session_versions[] = {
-	VMB_VERSION_WIN8, VMB_VERSION_WIN10, VMB_VERSION_WIN10_V5,
-	VMB_VERSION_WIN10_V5_3,
-};
-
-static void session_desc(const u32 *v, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u.%u", *v >> 16, *v & 0xffff);
-}
-
-KUNIT_ARRAY_PARAM(session, session_versions, session_desc);
+KUNIT_ARRAY_PARAM(session, sim_session_versions, sim_version_desc);
 
 /*
  * A whole guest session, message by message: connect, offers, GPADL, open,

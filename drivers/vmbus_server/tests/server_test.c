@@ -610,17 +610,7 @@ static void transport_error_drops(struct kunit *test)
 			VMB_MSG_ALLOFFERS_DELIVERED);
 }
 
-static const u32 session_versions[] = {
-	VMB_VERSION_WIN8, VMB_VERSION_WIN10, VMB_VERSION_WIN10_V5,
-	VMB_VERSION_WIN10_V5_3,
-};
-
-static void session_desc(const u32 *v, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u.%u", *v >> 16, *v & 0xffff);
-}
-
-KUNIT_ARRAY_PARAM(session, session_versions, session_desc);
+KUNIT_ARRAY_PARAM(session, sim_session_versions, sim_version_desc);
 
 /* Contact, offers, rescind, release, unload: every byte the guest gets. */
 static void offer_session(struct kunit *test)

@@ -14,6 +14,18 @@
 const guid_t sim_type_guid = GUID_INIT(0xda0a7802, 0xe377, 0x4aac, 0x8e, 0x77,
 				       0x05, 0x58, 0xeb, 0x10, 0x73, 0xf8);
 
+const u32 sim_session_versions[4] = {
+	VMB_VERSION_WIN8, VMB_VERSION_WIN10, VMB_VERSION_WIN10_V5,
+	VMB_VERSION_WIN10_V5_3,
+};
+
+/* KUnit parameter description of a protocol version: "major.minor". */
+void sim_version_desc(const u32 *version, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u.%u", *version >> 16,
+		 *version & 0xffff);
+}
+
 static int sim_post_message(struct vmb_server *server, const void *msg,
 			    size_t len)
 {

@@ -87,5 +87,8 @@ unsigned int sim_count_type(const struct sim_guest *sim, u32 type);
 u32 sim_le32_at(const struct sim_guest *sim, unsigned int i, size_t off);
 
 extern const guid_t sim_type_guid;
+/* Where a whole session is played: one version per era of the protocol. */
+extern const u32 sim_session_versions[4];
+void sim_version_desc(const u32 *version, char *desc);
 
 #endif /* _VMBUS_SERVER_SIM_GUEST_H */
