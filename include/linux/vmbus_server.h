@@ -78,7 +78,9 @@ struct vmb_server_channel_callbacks {
  *	message slot is busy: the server then keeps the message, in order, and
  *	retries after vmb_server_transport_ready().  Any other error drops the
  *	message.  Called with the server's lock held: it must not call back
- *	into the server.
+ *	into the server, not even vmb_server_channel_relid() and the other
+ *	getters that take the lock; work that needs the server (a simulated
+ *	guest's answer, say) belongs in a work item.
  * @signal_guest: raise a channel's event in the guest (set the event flag of
  *	@child_relid, kick the SINT of @target_vp).
  * @pin_guest_pages: pin guest frames (4 KiB GPA frame numbers) for a GPADL

@@ -13,7 +13,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-vmbs_apt gcc make bc flex bison python3 libc6-dev >/dev/null
+vmbs_apt gcc make bc flex bison python3 libc6-dev libelf-dev libssl-dev \
+	cpio xz-utils >/dev/null
 
 tree=$(vmbs_source_tree)
 "$VMBS_ROOT/tools/testing/vmbus_server/overlay.sh" "$tree"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Shared by the vmbus-server test scripts: where things are cached, how
 # packages are installed, which Debian kernels are the newest.
@@ -10,6 +11,17 @@ mkdir -p "$VMBS_CACHE"
 vmbs_log() { printf '[vmbus-server] %s\n' "$*" >&2; }
 vmbs_die() { vmbs_log "error: $*"; exit 1; }
 
+# vmbs_apt_update: refresh the package lists, at most every six hours.
+vmbs_apt_update() {
+	if [ -f "$VMBS_CACHE/.apt-updated" ] &&
+	   [ -z "$(find "$VMBS_CACHE/.apt-updated" -mmin +360)" ]; then
+		return 0
+	fi
+	vmbs_log "refreshing the package lists"
+	apt-get update -qq >&2 || return 1
+	touch "$VMBS_CACHE/.apt-updated"
+}
+
 # vmbs_apt PACKAGE...: install what is missing, quietly.
 vmbs_apt() {
 	local missing=() p
@@ -19,18 +31,27 @@ vmbs_apt() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	vmbs_log "installing ${missing[*]}"
-	if [ ! -f "$VMBS_CACHE/.apt-updated" ] ||
-	   [ -n "$(find "$VMBS_CACHE/.apt-updated" -mmin +360)" ]; then
-		apt-get update -qq >&2 || return 1
-		touch "$VMBS_CACHE/.apt-updated"
-	fi
+	vmbs_apt_update || return 1
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >&2
 }
 
 # vmbs_newest_kernel SERIES: the newest Debian amd64 kernel release of a
-# series ("6.1" or "6.12") for which both image and headers exist.
+# series ("6.1" or "6.12") for which both image and headers exist.  A
+# machine whose tools were all installed may never have fetched the
+# package lists: then they are fetched once.
 vmbs_newest_kernel() {
+	local rel
+
+	rel=$(vmbs_find_kernel "$1")
+	if [ -z "$rel" ]; then
+		vmbs_apt_update || return 1
+		rel=$(vmbs_find_kernel "$1")
+	fi
+	echo "$rel"
+}
+
+vmbs_find_kernel() {
 	local series=$1 pattern
 	case $series in
 	6.1) pattern='^linux-headers-(6\.1\.0-[0-9]+-amd64)$' ;;
@@ -58,7 +79,7 @@ vmbs_kernel_image() {
 		dpkg-deb --fsys-tarfile "$dir"/deb/*.deb |
 			tar -x -C "$dir" --wildcards './boot/vmlinuz-*' || return 1
 		mv "$dir"/boot/vmlinuz-* "$dir/vmlinuz"
-		rm -rf "$dir/deb" "$dir/boot"
+		rm -rf "${dir:?}/deb" "${dir:?}/boot"
 	fi
 	echo "$dir/vmlinuz"
 }

@@ -4,12 +4,13 @@
 # lint.sh: the static checks every change must pass.
 #  - scripts/checkpatch.pl --strict on every C source and header;
 #  - a W=1 build with sparse (C=2) against the newest Debian 6.1 and 6.12
-#    headers, which must print no warning at all.
+#    headers, which must print no warning at all;
+#  - shellcheck on the scripts.
 # Prints one "ok lint: ..." or "not ok lint: ..." line per check.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-vmbs_apt gcc make sparse perl rsync >/dev/null
+vmbs_apt gcc make sparse perl rsync shellcheck >/dev/null
 
 tree=$(vmbs_source_tree)
 failed=0
@@ -26,6 +27,16 @@ for f in "${sources[@]}"; do
 		failed=1
 	fi
 done
+
+mapfile -t scripts < <(cd "$VMBS_ROOT" && git ls-files -co --exclude-standard \
+	-- 'tools/*.sh' .ci/run)
+if out=$(cd "$VMBS_ROOT" && shellcheck -x -P SCRIPTDIR "${scripts[@]}" 2>&1); then
+	echo "ok lint: shellcheck"
+else
+	printf '%s\n' "$out" >&2
+	echo "not ok lint: shellcheck"
+	failed=1
+fi
 
 for series in 6.1 6.12; do
 	rel=$(vmbs_newest_kernel "$series")

@@ -36,13 +36,6 @@ vmbs_qemu_setup() {
 	vmbs_apt qemu-system-x86 busybox-static cpio gzip rsync make ||
 		vmbs_die "cannot install the QEMU tools"
 	VMBS_REL=$(vmbs_newest_kernel "$series")
-	if [ -z "$VMBS_REL" ]; then
-		# Package lists missing or stale although every tool was there.
-		vmbs_log "refreshing the package lists"
-		apt-get update -qq >&2 || vmbs_die "apt-get update failed"
-		touch "$VMBS_CACHE/.apt-updated"
-		VMBS_REL=$(vmbs_newest_kernel "$series")
-	fi
 	[ -n "$VMBS_REL" ] || vmbs_die "no Debian kernel found for series $series"
 	vmbs_log "kernel $VMBS_REL"
 
