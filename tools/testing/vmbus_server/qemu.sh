@@ -133,23 +133,25 @@ vmbs_qemu_boot() {
 	return "$rc"
 }
 
-# vmbs_qemu_step_log N: the kernel log of step N, as dumped by /init.
-vmbs_qemu_step_log() {
-	awk -v n="$1" '
+# vmbs_qemu_step_lines N dmesg|output: the kernel log of step N as /init
+# dumped it, or what step N printed itself (console lines without a marker;
+# kernel messages echoed to the console may be among them).
+vmbs_qemu_step_lines() {
+	awk -v n="$1" -v want="$2" '
 		$1 == "@@VMBS" && $2 == "begin" && $3 == n { on = 1; next }
 		$1 == "@@VMBS" && $2 == "end" && $3 == n { on = 0 }
-		on && sub(/^@@DMESG /, "") { print }
+		!on { next }
+		want == "dmesg" && sub(/^@@DMESG /, "") { print }
+		want == "output" && !/^@@/ { print }
 	' "$VMBS_RUN/console.txt"
 }
 
-# vmbs_qemu_step_output N: what step N printed itself (console lines that
-# carry no marker; kernel messages echoed to the console may be among them).
+vmbs_qemu_step_log() {
+	vmbs_qemu_step_lines "$1" dmesg
+}
+
 vmbs_qemu_step_output() {
-	awk -v n="$1" '
-		$1 == "@@VMBS" && $2 == "begin" && $3 == n { on = 1; next }
-		$1 == "@@VMBS" && $2 == "end" && $3 == n { on = 0 }
-		on && !/^@@/ { print }
-	' "$VMBS_RUN/console.txt"
+	vmbs_qemu_step_lines "$1" output
 }
 
 # vmbs_qemu_step_rc N: the exit status of step N, empty if it never ended.
