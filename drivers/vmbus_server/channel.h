@@ -58,13 +58,18 @@ struct vmb_channel {
 	/* The host's axis (KMCL): started, or paused/never started. */
 	bool running;
 
-	/* The guest's axis: open with these parameters, or closed. */
-	bool open;
+	/* The guest's axis: open with these parameters, or closed (no ring). */
+	struct vmb_gpadl *ring_gpadl;
 	u32 open_id;
 	u32 target_vp;
 	u32 downstream_ring_page_offset;
-	struct vmb_gpadl *ring_gpadl;
 };
+
+/* A channel is open while it has a ring: OPENCHANNEL sets it, close clears. */
+static inline bool vmb_channel_is_open(const struct vmb_channel *channel)
+{
+	return channel->ring_gpadl;
+}
 
 static inline u32 vmb_channel_connection_id(const struct vmb_channel *channel)
 {

@@ -55,13 +55,12 @@ struct vmb_gpadl *vmb_channel_close(struct vmb_server *server,
 	struct vmb_gpadl *ring = channel->ring_gpadl;
 
 	lockdep_assert_held(&server->lock);
-	if (!channel->open)
+	if (!vmb_channel_is_open(channel))
 		return NULL;
 	if (channel->running)
 		vmb_channel_suspend(channel);
 	if (cb && cb->closed)
 		cb->closed(channel);
-	channel->open = false;
 	channel->ring_gpadl = NULL;
 	return ring;
 }
@@ -124,7 +123,7 @@ int vmb_channel_open_msg(struct vmb_server *server, const void *msg,
 		ret = -ENOENT;
 		goto refuse;
 	}
-	if (channel->open) {
+	if (vmb_channel_is_open(channel)) {
 		reason = VMB_REJECT_CHANNEL_STATE;
 		ret = -EBUSY;
 		goto refuse;
@@ -149,7 +148,6 @@ int vmb_channel_open_msg(struct vmb_server *server, const void *msg,
 	}
 	gpadl->in_use = true;
 	channel->ring_gpadl = gpadl;
-	channel->open = true;
 	channel->open_id = open_id;
 	channel->target_vp = target_vp;
 	channel->downstream_ring_page_offset = offset;
@@ -189,7 +187,7 @@ int vmb_channel_close_msg(struct vmb_server *server, const void *msg,
 	if (!channel)
 		return vmb_server_reject(server, VMB_REJECT_RELID,
 					 VMB_MSG_CLOSECHANNEL, -ENOENT);
-	if (!channel->open)
+	if (!vmb_channel_is_open(channel))
 		return vmb_server_reject(server, VMB_REJECT_CHANNEL_STATE,
 					 VMB_MSG_CLOSECHANNEL, -EINVAL);
 	vmb_gpadl_release(server, vmb_channel_close(server, channel));
@@ -222,7 +220,7 @@ int vmb_channel_modify_msg(struct vmb_server *server, const void *msg,
 	lockdep_assert_held(&server->lock);
 	channel = vmb_server_channel_by_relid(server,
 					      le32_to_cpu(mod->child_relid));
-	if (!channel || !channel->open)
+	if (!channel || !vmb_channel_is_open(channel))
 		ret = vmb_server_reject(server, VMB_REJECT_CHANNEL_STATE,
 					VMB_MSG_MODIFYCHANNEL, -ENOENT);
 	else if (target_vp > VMB_MAX_VP_INDEX)
@@ -255,9 +253,9 @@ static int vmb_channel_set_running(struct vmb_channel *channel, bool running)
 		ret = -EINVAL;
 	} else if (channel->running != running) {
 		channel->running = running;
-		if (channel->open && running)
+		if (vmb_channel_is_open(channel) && running)
 			vmb_channel_activate(channel);
-		else if (channel->open)
+		else if (vmb_channel_is_open(channel))
 			vmb_channel_suspend(channel);
 	}
 	mutex_unlock(&server->lock);

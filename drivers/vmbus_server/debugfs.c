@@ -31,7 +31,7 @@ static void vmb_debugfs_show_channel(struct seq_file *m,
 	seq_printf(m, "channel relid %u connection_id 0x%x: %s%s%s\n",
 		   channel->child_relid, vmb_channel_connection_id(channel),
 		   channel->offered ? "offered" : "not offered",
-		   channel->open ? ", open" : ", closed",
+		   vmb_channel_is_open(channel) ? ", open" : ", closed",
 		   channel->running ? ", running" : ", stopped");
 	seq_printf(m, "  name \"%s\" type %pUl instance %pUl\n",
 		   channel->name ?: "", &channel->interface_type,
@@ -39,7 +39,7 @@ static void vmb_debugfs_show_channel(struct seq_file *m,
 	seq_printf(m, "  mmio_megabytes %u mmio_megabytes_optional %u max_packet_size %u flags 0x%x\n",
 		   channel->mmio_megabytes, channel->mmio_megabytes_optional,
 		   channel->max_packet_size, channel->flags);
-	if (channel->open)
+	if (vmb_channel_is_open(channel))
 		seq_printf(m, "  ring gpadl 0x%x downstream offset %u target vp %u\n",
 			   channel->ring_gpadl->id,
 			   channel->downstream_ring_page_offset,

@@ -182,8 +182,8 @@ static void random_messages(struct kunit *test)
 	b = sim_channel_enabled(sim, 2);
 	sim_open_channel(sim, a);
 	sim_open_channel(sim, b);
-	KUNIT_EXPECT_TRUE(test, a->open);
-	KUNIT_EXPECT_TRUE(test, b->open);
+	KUNIT_EXPECT_TRUE(test, vmb_channel_is_open(a));
+	KUNIT_EXPECT_TRUE(test, vmb_channel_is_open(b));
 }
 
 /* Garbage aimed at one open channel leaves it, and the others, alone. */
@@ -209,11 +209,11 @@ static void other_channels_unharmed(struct kunit *test)
 	KUNIT_EXPECT_LT(test, sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1),
 			0);
 
-	KUNIT_EXPECT_TRUE(test, a->open);
+	KUNIT_EXPECT_TRUE(test, vmb_channel_is_open(a));
 	KUNIT_EXPECT_TRUE(test, a->ring_gpadl->in_use);
 	KUNIT_EXPECT_STREQ(test, sim->events, "opened started post_started");
 	sim_open_channel(sim, b);
-	KUNIT_EXPECT_TRUE(test, b->open);
+	KUNIT_EXPECT_TRUE(test, vmb_channel_is_open(b));
 }
 
 struct churn {

@@ -134,8 +134,7 @@ static void callback_order(struct kunit *test)
 
 	run_steps(sim, ch, c->steps);
 	KUNIT_EXPECT_STREQ(test, sim->events, c->events);
-	KUNIT_EXPECT_EQ(test, ch->open, c->open);
-	KUNIT_EXPECT_EQ(test, !!ch->ring_gpadl, c->open);
+	KUNIT_EXPECT_EQ(test, vmb_channel_is_open(ch), c->open);
 }
 
 static void open_result_bytes(struct kunit *test)
@@ -228,8 +227,8 @@ static void open_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(res->status),
 			VMB_STATUS_UNSUCCESSFUL);
 	KUNIT_EXPECT_EQ(test, sim->server->rejected[c->reason], 1);
-	KUNIT_EXPECT_FALSE(test, ch->open);
-	KUNIT_EXPECT_FALSE(test, other->open);
+	KUNIT_EXPECT_FALSE(test, vmb_channel_is_open(ch));
+	KUNIT_EXPECT_FALSE(test, vmb_channel_is_open(other));
 	KUNIT_EXPECT_STREQ(test, sim->events, "");
 	/* The right open still works. */
 	KUNIT_EXPECT_EQ(test, 0, sim_open(sim, 1, 9, 4, 0));
