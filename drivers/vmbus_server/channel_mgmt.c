@@ -98,6 +98,7 @@ static int vmb_handle_initiate_contact(struct vmb_server *server,
 					 VMB_MSG_INITIATE_CONTACT, -EPROTONOSUPPORT);
 	}
 
+	bitmap_zero(server->ended_relids, VMB_MAX_RELID + 1);
 	server->version = version;
 	server->target_vcpu = le32_to_cpu(ic->target_vcpu);
 	server->msg_sint = version >= VMB_VERSION_WIN10_V5 ? ic->msg_sint : 0;
@@ -136,6 +137,17 @@ static int vmb_handle_relid_released(struct vmb_server *server,
 	const struct vmb_msg_relid *rel = msg;
 	u32 relid = le32_to_cpu(rel->child_relid);
 
+	/*
+	 * After UNLOAD a Linux guest releases every relid it held; the
+	 * reset released them already.  Anything else needs a connection.
+	 */
+	if (server->conn_state == VMB_CONN_DISCONNECTED) {
+		if (relid > VMB_MAX_RELID ||
+		    !__test_and_clear_bit(relid, server->ended_relids))
+			return vmb_server_reject(server, VMB_REJECT_STATE,
+						 VMB_MSG_RELID_RELEASED, -EPROTO);
+		return 0;
+	}
 	if (xa_load(&server->relids, relid) != VMB_RELID_RELEASE_PENDING)
 		return vmb_server_reject(server, VMB_REJECT_RELID,
 					 VMB_MSG_RELID_RELEASED, -ENOENT);
@@ -194,7 +206,9 @@ static const struct vmb_msg_handler vmb_msg_handlers[VMB_MSG_COUNT] = {
 	},
 	[VMB_MSG_RELID_RELEASED] = {
 		.min_len = sizeof(struct vmb_msg_relid),
-		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
+		/* Disconnected: only the late releases after UNLOAD. */
+		.states = BIT(VMB_CONN_DISCONNECTED) |
+			  BIT(VMB_CONN_OFFERS_REQUESTED),
 		.handle = vmb_handle_relid_released,
 	},
 	[VMB_MSG_UNLOAD] = {

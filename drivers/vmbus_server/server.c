@@ -267,7 +267,8 @@ void vmb_server_send_offer(struct vmb_server *server,
  * After UNLOAD or a new INITIATE_CONTACT the guest holds nothing: open
  * channels are closed, GPADLs forgotten (without GPADL_TORNDOWN), relids
  * waiting for RELID_RELEASED are free again, and every enabled channel will
- * be offered anew.
+ * be offered anew.  The relids the guest held are remembered in
+ * @server->ended_relids until the next connection.
  */
 void vmb_server_reset_connection(struct vmb_server *server)
 {
@@ -278,12 +279,17 @@ void vmb_server_reset_connection(struct vmb_server *server)
 	lockdep_assert_held(&server->lock);
 	list_for_each_entry(channel, &server->channels, server_node) {
 		vmb_channel_close(server, channel);
+		if (channel->offered)
+			__set_bit(channel->child_relid, server->ended_relids);
 		channel->offered = false;
 	}
 	vmb_gpadl_free_all(server);
-	xa_for_each(&server->relids, relid, entry)
-		if (entry == VMB_RELID_RELEASE_PENDING)
+	xa_for_each(&server->relids, relid, entry) {
+		if (entry == VMB_RELID_RELEASE_PENDING) {
 			xa_erase(&server->relids, relid);
+			__set_bit(relid, server->ended_relids);
+		}
+	}
 	server->conn_state = VMB_CONN_DISCONNECTED;
 	wake_up_all(&server->release_wq);
 }

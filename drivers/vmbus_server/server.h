@@ -6,6 +6,7 @@
 #ifndef _VMBUS_SERVER_SERVER_H
 #define _VMBUS_SERVER_SERVER_H
 
+#include <linux/bitmap.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -82,6 +83,12 @@ struct vmb_server {
 	 */
 	struct xarray relids;
 	struct list_head channels;	/* enabled channels, enable order */
+	/*
+	 * Relids the guest held when its connection ended (UNLOAD or a new
+	 * INITIATE_CONTACT), cleared when a new one is made: Linux releases
+	 * each of them after UNLOAD, and those late releases are no error.
+	 */
+	DECLARE_BITMAP(ended_relids, VMB_MAX_RELID + 1);
 	/* vmb_server_channel_disable() waits here for RELID_RELEASED. */
 	wait_queue_head_t release_wq;
 

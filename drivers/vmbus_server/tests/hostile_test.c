@@ -27,7 +27,10 @@ static u64 total_rejected(const struct vmb_server *server)
 	return sum;
 }
 
-/* After UNLOAD only a new INITIATE_CONTACT is heard. */
+/*
+ * After UNLOAD only a new INITIATE_CONTACT is heard, and the guest's late
+ * releases of the relids it held (late_release_after_unload).
+ */
 static void nothing_after_unload(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
@@ -41,7 +44,8 @@ static void nothing_after_unload(struct kunit *test)
 	for (type = VMB_MSG_OFFERCHANNEL; type < VMB_MSG_COUNT; type++) {
 		int ret;
 
-		if (type == VMB_MSG_INITIATE_CONTACT)
+		if (type == VMB_MSG_INITIATE_CONTACT ||
+		    type == VMB_MSG_RELID_RELEASED)
 			continue;
 		put_unaligned_le32(type, msg);
 		put_unaligned_le32(1, msg + 8);
@@ -50,6 +54,51 @@ static void nothing_after_unload(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, sim->count, 0);
 	KUNIT_EXPECT_EQ(test, sim->server->conn_state, VMB_CONN_DISCONNECTED);
+}
+
+/*
+ * A Linux guest posts RELID_RELEASED for every relid it held after its
+ * UNLOAD was answered: each is accepted once, silently; a relid it never
+ * held, a second release, or one after the next connection is refused.
+ */
+static void late_release_after_unload(struct kunit *test)
+{
+	struct sim_guest *sim = sim_guest_create(test);
+	struct vmb_channel *rescinded;
+	u32 offered, pending;
+
+	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
+	offered = vmb_server_channel_relid(sim_channel_enabled(sim, 1));
+	rescinded = sim_channel_enabled(sim, 2);
+	pending = vmb_server_channel_relid(rescinded);
+	sim_disable_async(sim, rescinded);
+	KUNIT_ASSERT_EQ(test, 0, sim_send_type(sim, VMB_MSG_UNLOAD));
+	sim_disable_join(sim);
+	sim->count = 0;
+
+	KUNIT_EXPECT_EQ(test, 0, sim_send_relid(sim, VMB_MSG_RELID_RELEASED,
+						offered));
+	KUNIT_EXPECT_EQ(test, 0, sim_send_relid(sim, VMB_MSG_RELID_RELEASED,
+						pending));
+	KUNIT_EXPECT_EQ(test, total_rejected(sim->server), 0);
+	KUNIT_EXPECT_EQ(test, -EPROTO,
+			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, offered));
+	KUNIT_EXPECT_EQ(test, -EPROTO,
+			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 2047));
+	KUNIT_EXPECT_EQ(test, -EPROTO,
+			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 2048));
+	KUNIT_EXPECT_EQ(test, sim->server->rejected[VMB_REJECT_STATE], 3);
+	KUNIT_EXPECT_EQ(test, sim->count, 0);
+
+	/* A new connection forgets what the old one held. */
+	KUNIT_ASSERT_EQ(test, 0,
+			sim_initiate_contact(sim, VMB_VERSION_WIN10_V5_3));
+	KUNIT_ASSERT_EQ(test, 0, sim_send_type(sim, VMB_MSG_REQUESTOFFERS));
+	KUNIT_ASSERT_EQ(test, 0, sim_send_type(sim, VMB_MSG_UNLOAD));
+	KUNIT_EXPECT_EQ(test, 0, sim_send_relid(sim, VMB_MSG_RELID_RELEASED,
+						offered));
+	KUNIT_EXPECT_EQ(test, -EPROTO,
+			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, pending));
 }
 
 enum { DISCONNECTED, CONNECTED, OFFERED, UNLOADED };
@@ -75,7 +124,8 @@ static const struct matrix_case matrix_cases[] = {
 	{ VMB_MSG_GPADL_HEADER, { false, false, true, false } },
 	{ VMB_MSG_GPADL_BODY, { false, false, true, false } },
 	{ VMB_MSG_GPADL_TEARDOWN, { false, false, true, false } },
-	{ VMB_MSG_RELID_RELEASED, { false, false, true, false } },
+	/* After UNLOAD: relid 1 was offered, its late release is heard. */
+	{ VMB_MSG_RELID_RELEASED, { false, false, true, true } },
 	{ VMB_MSG_INITIATE_CONTACT, { true, true, true, true } },
 	{ VMB_MSG_UNLOAD, { false, true, true, false } },
 	{ VMB_MSG_MODIFYCHANNEL, { false, false, true, false } },
@@ -316,6 +366,7 @@ static void churn_destroy_midway(struct kunit *test)
 
 static struct kunit_case vmb_hostile_cases[] = {
 	KUNIT_CASE(nothing_after_unload),
+	KUNIT_CASE(late_release_after_unload),
 	KUNIT_CASE_PARAM(message_state_matrix, matrix_gen_params),
 	KUNIT_CASE(random_messages),
 	KUNIT_CASE(other_channels_unharmed),

@@ -1,76 +1,75 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# demo.sh [PARAM=VALUE...]: what vmbus-server does, in one run.  Builds the
-# modules for the newest Debian 6.12 kernel, boots that stock kernel in QEMU
-# (TCG), loads vmbus_server and the sample back-end, unloads them, and
-# prints what the sample logged: the offer a guest would receive, decoded
-# field by field, and the rescind on unload.  Each PARAM=VALUE is handed to
-# the sample, e.g. "demo.sh mmio_mb=32 mmio_optional_mb=0".
+# demo.sh [PARAM=VALUE...]: what vmbus-server does, in one run.  Boots the
+# test kernel (testkernel.sh; built once, then cached) in QEMU, where
+# Linux's own Hyper-V guest drivers talk to a vmb_server through the
+# loopback transport, and prints the guest's view of the devices the host
+# offers, as lsvmbus shows them, next to the host's view (the server's
+# debugfs file).  Each PARAM=VALUE goes to the loopback module, e.g.
+#   demo.sh devices=heartbeat,synthvid:32:0 extra=4
 set -euo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/qemu.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/testguest.sh"
 
-# The kernel log of a step, without timestamps and the expected taint notes.
+VMBS_DEMO_DEVICES=devices=heartbeat,shutdown,synthvid:8:16
+
+# A step's output without the kernel messages echoed to the console.
 vmbs_demo_show() {
-	vmbs_qemu_step_log "$1" |
-		sed -e 's/^\[ *[0-9.]*\] //' |
-		grep -v -e 'loading out-of-tree module taints kernel' \
-			-e 'module verification failed' |
+	vmbs_qemu_step_output "$1" | grep -v '^\[ *[0-9]*\.[0-9]*\]' |
 		sed 's/^/    /' || true
 }
 
 vmbs_demo() {
-	local param steps n rc version splats status=0
+	local param params=() lb=$VMBS_TG_LB srv=$VMBS_TG_SERVER status=0
 
 	for param in "$@"; do
-		[[ $param =~ ^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.,+-]*$ ]] ||
+		[[ $param =~ ^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.,:@+-]*$ ]] ||
 			vmbs_die "bad module parameter '$param' (want name=value)"
 	done
+	[[ " $* " == *" devices="* ]] || params=("$VMBS_DEMO_DEVICES")
+	params+=("$@")
 
-	vmbs_qemu_setup 6.12 demo
-	if ! vmbs_qemu_build; then
-		tail -n 30 "$VMBS_RUN/build.log" >&2
-		vmbs_die "build failed, see $VMBS_RUN/build.log"
-	fi
-	steps=(
-		"insmod /modules/vmbus_server.ko"
-		"insmod /modules/vmbus_server_sample.ko${*:+ $*}"
-		"rmmod vmbus_server_sample"
-		"rmmod vmbus_server"
-	)
-	vmbs_qemu_initramfs "${steps[@]}"
+	VMBS_SERIES=demo
+	vmbs_tg_setup demo
+	[ -n "$VMBS_BUILD" ] ||
+		vmbs_die "the modules did not build, see $VMBS_RUN/build.log"
+	VMBS_QEMU_SMP=2
+	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
+	vmbs_tg_step loopback "insmod /modules/vmbus_server_loopback.ko ${params[*]}"
+	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug"
+	vmbs_tg_step connect "modprobe hv_vmbus && vmbs-guest wait-count \$(wc -l < $lb/devices) 600"
+	vmbs_tg_step utils "modprobe hv_utils && sleep 2"
+	vmbs_tg_step lsvmbus "vmbs-guest lsvmbus"
+	vmbs_tg_step host "cat $srv"
+	vmbs_tg_step unload "rmmod hv_utils && rmmod hv_vmbus && rmmod vmbus_server_loopback && rmmod vmbus_server"
+	vmbs_qemu_initramfs "${VMBS_TG_STEPS[@]}"
 	VMBS_QEMU_BOOT_RC=0
 	vmbs_qemu_boot || VMBS_QEMU_BOOT_RC=$?
 
-	version=$(vmbs_qemu_kernel_version)
-	if [ -z "$version" ]; then
+	[ -n "$(vmbs_qemu_kernel_version)" ] ||
 		vmbs_die "the guest did not reach /init, see $VMBS_RUN/console.log"
-	fi
-	echo "Guest: Debian's stock Linux $version (linux-image-$VMBS_REL), QEMU TCG, busybox initramfs"
-	echo "The sample back-end plays the guest's VMBus driver and logs what it receives."
-	for n in "${!steps[@]}"; do
-		echo
-		echo "guest# ${steps[n]/\/modules\//}"
-		vmbs_demo_show $((n + 1))
-		rc=$(vmbs_qemu_step_rc $((n + 1)))
-		if [ "$rc" != 0 ]; then
-			echo "    (exit status ${rc:-unknown: the step did not finish})"
+	echo "Test kernel $(vmbs_qemu_kernel_version) in QEMU (TCG, 2 vCPUs): Linux's own hv_vmbus and"
+	echo "hv_utils, unmodified, talk to vmbus_server through the loopback transport"
+	echo "(loopback parameters: ${params[*]})."
+	echo
+	echo "Guest: hv_vmbus $(vmbs_qemu_step_log "${S[connect]}" |
+		sed -n 's/.*\(Vmbus version:[0-9.]*\).*/\1/p' | head -n 1)," \
+		"the devices under /sys/bus/vmbus as lsvmbus shows them:"
+	vmbs_demo_show "${S[lsvmbus]}"
+	echo
+	echo "Host: the server's view, $srv:"
+	vmbs_demo_show "${S[host]}"
+
+	for param in connect utils lsvmbus host unload; do
+		if ! vmbs_qemu_step_ok "${S[$param]}"; then
+			vmbs_log "step '$param' failed, see $VMBS_RUN/console.log"
 			status=1
 		fi
-		if [ "$rc" != 0 ] && [[ ${steps[n]} == insmod* ]]; then
-			echo "    (busybox's insmod retries a failed load once, so the module's messages may appear twice)"
-		fi
 	done
-
-	splats=$(vmbs_qemu_splats)
-	if [ -n "$splats" ]; then
+	if [ -n "$(vmbs_qemu_splats)" ]; then
 		echo
-		echo "Kernel splat:"
-		printf '    %s\n' "$splats"
-		status=1
-	fi
-	if ! vmbs_qemu_finished; then
-		vmbs_log "the guest did not finish (QEMU exit status $VMBS_QEMU_BOOT_RC)"
+		echo "Kernel report:"
+		vmbs_qemu_splats | sed 's/^/    /'
 		status=1
 	fi
 	vmbs_log "console log: $VMBS_RUN/console.log"

@@ -6,7 +6,9 @@
 #  - a W=1 build with sparse (C=2) against the newest Debian 6.1 and 6.12
 #    headers, which must print no warning at all;
 #  - shellcheck on the scripts.
-# Prints one "ok lint: ..." or "not ok lint: ..." line per check.
+# Prints one "ok lint: ..." or "not ok lint: ..." line per tool: a tool
+# passes when it passes on every file and kernel it looks at; what failed
+# goes to stderr.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,19 +16,24 @@ vmbs_apt gcc make sparse perl rsync shellcheck >/dev/null
 
 tree=$(vmbs_source_tree)
 failed=0
+built=()
 
 mapfile -t sources < <(cd "$VMBS_ROOT" && git ls-files -co --exclude-standard \
 	-- 'drivers/*.c' 'drivers/*.h' 'include/*.h' 'tools/*.c' 'tools/*.h')
+bad=()
 for f in "${sources[@]}"; do
-	if out=$("$tree/scripts/checkpatch.pl" --strict --no-tree --terse \
+	if ! out=$("$tree/scripts/checkpatch.pl" --strict --no-tree --terse \
 		--show-types -f "$VMBS_ROOT/$f" 2>&1); then
-		echo "ok lint: checkpatch $f"
-	else
 		printf '%s\n' "$out" >&2
-		echo "not ok lint: checkpatch $f"
-		failed=1
+		bad+=("$f")
 	fi
 done
+if [ ${#bad[@]} -eq 0 ]; then
+	echo "ok lint: checkpatch --strict (${#sources[@]} files)"
+else
+	echo "not ok lint: checkpatch --strict (${bad[*]})"
+	failed=1
+fi
 
 mapfile -t scripts < <(cd "$VMBS_ROOT" && git ls-files -co --exclude-standard \
 	-- 'tools/*.sh' .ci/run)
@@ -38,17 +45,22 @@ else
 	failed=1
 fi
 
+bad=()
 for series in 6.1 6.12; do
 	rel=$(vmbs_newest_kernel "$series")
 	[ -n "$rel" ] || vmbs_die "no Debian $series kernel found"
 	kdir=$(vmbs_kernel_headers "$rel")
 	log="$VMBS_CACHE/lint-$rel.log"
-	if dir=$(vmbs_build_modules "$rel" "$kdir" W=1 C=2 2>"$log") &&
-	   ! grep -E 'warning:|error:|[Ww]arning: ' "$log" >&2; then
-		echo "ok lint: W=1 C=2 build against $rel"
-	else
-		echo "not ok lint: W=1 C=2 build against $rel (see $log)"
-		failed=1
+	if ! vmbs_build_modules "$rel" "$kdir" W=1 C=2 >/dev/null 2>"$log" ||
+	   grep -E 'warning:|error:|[Ww]arning: ' "$log" >&2; then
+		bad+=("$rel (see $log)")
 	fi
+	built+=("$rel")
 done
+if [ ${#bad[@]} -eq 0 ]; then
+	echo "ok lint: W=1 C=2 builds without warnings (${built[*]})"
+else
+	echo "not ok lint: W=1 C=2 builds (${bad[*]})"
+	failed=1
+fi
 exit "$failed"

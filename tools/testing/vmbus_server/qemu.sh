@@ -16,6 +16,15 @@ set -euo pipefail
 
 VMBS_QEMU_TIMEOUT=${VMBS_QEMU_TIMEOUT:-300}
 
+# What a run may change about the machine (testguest.sh does): vCPUs,
+# memory, further QEMU arguments and kernel parameters, and a directory
+# whose contents are added to the initramfs.
+VMBS_QEMU_SMP=1
+VMBS_QEMU_MEM=1024
+VMBS_QEMU_ARGS=()
+VMBS_QEMU_APPEND=
+VMBS_QEMU_ROOT_EXTRA=
+
 # Module paths inside a build directory, in load order.
 VMBS_QEMU_MODULES=(
 	drivers/vmbus_server/vmbus_server.ko
@@ -69,25 +78,26 @@ vmbs_qemu_build() {
 # "rmmod vmbus_server"), dumps the kernel log after it between markers, and
 # powers off.  Writes $VMBS_RUN/initrd.cpio.gz.
 vmbs_qemu_initramfs() {
-	local root=$VMBS_RUN/initramfs busybox=/bin/busybox applet ko
+	local root=$VMBS_RUN/initramfs busybox=/bin/busybox ko
 
 	[ -x "$busybox" ] || busybox=/usr/bin/busybox
 	[ -x "$busybox" ] || vmbs_die "no busybox binary (busybox-static)"
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,dev,proc,sys,modules}
 	cp "$busybox" "$root/bin/busybox"
-	for applet in sh mount insmod rmmod lsmod dmesg poweroff cat grep sed \
-		      echo uname sleep ls; do
-		ln -s busybox "$root/bin/$applet"
-	done
+	ln -s busybox "$root/bin/sh"
 	for ko in "${VMBS_QEMU_MODULES[@]}"; do
 		cp "$VMBS_BUILD/$ko" "$root/modules/"
 	done
+	if [ -n "$VMBS_QEMU_ROOT_EXTRA" ]; then
+		cp -a "$VMBS_QEMU_ROOT_EXTRA/." "$root/"
+	fi
 	printf '%s\n' "$@" >"$root/steps"
 
 	cat >"$root/init" <<'INIT'
 #!/bin/sh
 # Runs each line of /steps; the host reads the markers from the console.
+/bin/busybox --install -s /bin
 PATH=/bin
 export PATH
 mount -t proc proc /proc
@@ -123,10 +133,10 @@ vmbs_qemu_boot() {
 
 	vmbs_log "booting $VMBS_REL in QEMU (console: $log)"
 	timeout -k 10 "$VMBS_QEMU_TIMEOUT" qemu-system-x86_64 \
-		-m 1024 -smp 1 -nographic -no-reboot -nodefaults \
-		-serial stdio \
+		-m "$VMBS_QEMU_MEM" -smp "$VMBS_QEMU_SMP" -nographic \
+		-no-reboot -nodefaults -serial stdio "${VMBS_QEMU_ARGS[@]}" \
 		-kernel "$VMBS_VMLINUZ" -initrd "$VMBS_RUN/initrd.cpio.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7" \
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7${VMBS_QEMU_APPEND:+ $VMBS_QEMU_APPEND}" \
 		</dev/null >"$log" 2>&1 || rc=$?
 	tr -d '\r' <"$log" | sed 's/.*\(@@VMBS \|@@DMESG \)/\1/' \
 		>"$VMBS_RUN/console.txt"

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Detector canary for the test kernel runs: does on purpose what the
+ * checkers must catch, so that a run proves its checkers really report.
+ * "fault=leak" leaks one allocation filled with 0xca (kmemleak must show
+ * it after two scans); "fault=lock" takes two mutexes in both orders
+ * (lockdep must report a possible circular dependency).  A run loads it only after its
+ * own verdict is in: lockdep stops checking after its first report.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+static char *fault = "";
+module_param(fault, charp, 0444);
+MODULE_PARM_DESC(fault, "leak or lock");
+
+#define CANARY_LEAK_SIZE	256
+#define CANARY_LEAK_FILL	0xca
+
+static DEFINE_MUTEX(canary_a);
+static DEFINE_MUTEX(canary_b);
+/* The fill must be written: the pointer escapes here for a moment. */
+static void *canary_escape;
+
+static noinline void canary_leak(void)
+{
+	void *p = kmalloc(CANARY_LEAK_SIZE, GFP_KERNEL);
+
+	if (!p)
+		return;
+	memset(p, CANARY_LEAK_FILL, CANARY_LEAK_SIZE);
+	WRITE_ONCE(canary_escape, p);
+	/* The pointer is forgotten here: that is the leak. */
+	WRITE_ONCE(canary_escape, NULL);
+}
+
+/*
+ * kmemleak reads stacks, also the cached stacks of exited tasks: wipe
+ * the part below this frame, where the allocation's callees left copies
+ * of the pointer.
+ */
+static noinline void canary_scrub_stack(unsigned int depth)
+{
+	char buf[512];
+
+	/* Not a tail call: every level keeps a frame of its own. */
+	if (depth)
+		canary_scrub_stack(depth - 1);
+	memzero_explicit(buf, sizeof(buf));
+}
+
+static int __init canary_init(void)
+{
+	if (!strcmp(fault, "leak")) {
+		canary_leak();
+		canary_scrub_stack(8);
+		pr_info("leaked %d bytes\n", CANARY_LEAK_SIZE);
+		return 0;
+	}
+	if (!strcmp(fault, "lock")) {
+		mutex_lock(&canary_a);
+		mutex_lock(&canary_b);
+		mutex_unlock(&canary_b);
+		mutex_unlock(&canary_a);
+		mutex_lock(&canary_b);
+		mutex_lock(&canary_a);
+		mutex_unlock(&canary_a);
+		mutex_unlock(&canary_b);
+		pr_info("took two mutexes in both orders\n");
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void __exit canary_exit(void)
+{
+}
+
+module_init(canary_init);
+module_exit(canary_exit);
+
+MODULE_DESCRIPTION("Faults the test kernel's checkers must report");
+MODULE_LICENSE("GPL");

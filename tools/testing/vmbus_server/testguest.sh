@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# testguest.sh MODE: runs on the test kernel (testkernel.sh), where
+# Linux's own Hyper-V guest stack talks to a vmb_server in the same kernel
+# through the loopback transport, with KASAN, kmemleak, lockdep and the
+# hung-task detector on.
+#   smp1, smp2  the real-guest scenarios on 1 or 2 vCPUs
+#   kunit       the vmbus_server_* KUnit suites, as a module, on 2 vCPUs
+# Prints one "ok guest-MODE: NAME" / "not ok ..." line per check.  Every
+# run ends with an explicit kmemleak scan after the modules are gone, and
+# fails on any leak, KASAN, lockdep, sleep-in-atomic, WARN, BUG or hung
+# task report.  Then canaries prove the checkers report: a module leaks on
+# purpose (kmemleak must name it) and inverts two locks (lockdep must say
+# so); those reports are expected and judged apart.
+#
+# demo.sh sources this file for vmbs_tg_*; sourcing runs nothing.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/qemu.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/testkernel.sh"
+
+# "Hundreds of channels": three named ones plus these.
+VMBS_TG_EXTRA=${VMBS_TG_EXTRA:-250}
+
+# Leaks are judged apart, by kmemleak_report.py.
+VMBS_TG_SPLATS='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called|INFO: task|watchdog: BUG'
+
+VMBS_TG_KMEMLEAK=/sys/kernel/debug/kmemleak
+VMBS_TG_LB=/sys/kernel/debug/vmbus_server_loopback
+VMBS_TG_SERVER=/sys/kernel/debug/vmbus_server/0
+VMBS_TG_BUS=/sys/bus/vmbus/devices
+
+# The instance GUID the loopback module gives its device number $1.
+vmbs_tg_instance() {
+	printf '%08x-564d-4253-8000-4c4f4f50424b' $((0x4c424b00 + $1))
+}
+
+# vmbs_tg_setup MODE: the test kernel, the modules built against it (W=1,
+# sparse; warnings fail the check), the SSDT, the initramfs extras.
+vmbs_tg_setup() {
+	local mode=$1 lock extra aml log
+
+	vmbs_apt qemu-system-x86 busybox-static cpio gzip rsync make \
+		acpica-tools sparse python3 >/dev/null ||
+		vmbs_die "cannot install the test tools"
+	vmbs_tk_build || vmbs_die "the test kernel did not build"
+	VMBS_REL=testkernel
+	VMBS_VMLINUZ=$VMBS_TK_OUT/bzImage
+	VMBS_RUN=$VMBS_CACHE/runs/$mode-testkernel
+	mkdir -p "$VMBS_RUN"
+	exec {lock}>"$VMBS_CACHE/build-testkernel.lock"
+	flock "$lock"
+
+	aml=$VMBS_TK_DIR/vmbus.aml
+	if ! iasl -p "${aml%.aml}" "$VMBS_TK_INPUTS/vmbus.asl" \
+		>"$VMBS_RUN/iasl.log" 2>&1; then
+		cat "$VMBS_RUN/iasl.log" >&2
+		vmbs_die "iasl failed on vmbus.asl"
+	fi
+
+	log=$VMBS_RUN/build.log
+	if [ "$mode" = kunit ]; then
+		VMBS_BUILD=$(vmbs_build_modules testkernel-kunit "$VMBS_TK_BUILD" \
+			     W=1 CONFIG_VMBUS_SERVER_KUNIT_TEST=y \
+			     CONFIG_VMBUS_SERVER_CANARY=m 2>"$log") || VMBS_BUILD=
+	else
+		VMBS_BUILD=$(vmbs_build_modules testkernel "$VMBS_TK_BUILD" \
+			     W=1 C=2 CONFIG_VMBUS_SERVER_LOOPBACK=m \
+			     CONFIG_VMBUS_SERVER_CANARY=m 2>"$log") || VMBS_BUILD=
+	fi
+	VMBS_QEMU_MODULES=(
+		drivers/vmbus_server/vmbus_server.ko
+		tools/testing/vmbus_server/canary/vmbus_server_canary.ko
+	)
+	[ "$mode" = kunit ] || VMBS_QEMU_MODULES+=(
+		tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko)
+
+	extra=$VMBS_RUN/extra
+	rm -rf "$extra"
+	mkdir -p "$extra/lib" "$extra/bin"
+	cp -a "$VMBS_TK_OUT/modules/lib/modules" "$extra/lib/"
+	install -m 755 "$VMBS_TK_INPUTS/vmbs-guest.sh" "$extra/bin/vmbs-guest"
+	VMBS_QEMU_ROOT_EXTRA=$extra
+	VMBS_QEMU_MEM=2048
+	VMBS_QEMU_ARGS=(-acpitable "file=$aml")
+	# One report must not hide the next: the log is judged, not the
+	# first WARN.  Only warnings echo to the console; dmesg has the rest.
+	VMBS_QEMU_APPEND="hv_loopback panic_on_warn=0 loglevel=4"
+	VMBS_QEMU_TIMEOUT=${VMBS_TG_TIMEOUT:-1500}
+}
+
+# Steps by name: vmbs_tg_step NAME COMMAND appends one; $S[NAME] is its
+# number for vmbs_qemu_step_*.
+declare -A S
+VMBS_TG_STEPS=()
+vmbs_tg_step() {
+	VMBS_TG_STEPS+=("$2")
+	S[$1]=${#VMBS_TG_STEPS[@]}
+}
+
+# The detector steps every run ends with, after its modules are gone.
+vmbs_tg_steps_checkers() {
+	local kml=$VMBS_TG_KMEMLEAK
+
+	# kmemleak reports an object older than 5 s that two scans in a row
+	# found unreferenced and unchanged.
+	vmbs_tg_step kmemleak "sleep 6; echo scan > $kml; echo scan > $kml; cat $kml; echo kmemleak scanned"
+	vmbs_tg_step canaries "echo canaries follow"
+	vmbs_tg_step canary_leak "insmod /modules/vmbus_server_canary.ko fault=leak && rmmod vmbus_server_canary && sleep 6 && echo scan > $kml && echo scan > $kml && cat $kml"
+	vmbs_tg_step canary_lock "insmod /modules/vmbus_server_canary.ko fault=lock && rmmod vmbus_server_canary"
+}
+
+# The console up to the canaries: what the run itself is judged by.
+vmbs_tg_before_canaries() {
+	sed "/^@@VMBS begin ${S[canaries]} /,\$d" "$VMBS_RUN/console.txt"
+}
+
+vmbs_tg_no_splat() {
+	local splats
+
+	splats=$(vmbs_tg_before_canaries | grep -E "$VMBS_TG_SPLATS" || true)
+	[ -z "$splats" ] && return 0
+	vmbs_log "kernel report in $VMBS_RUN/console.log:"
+	printf '%s\n' "$splats" | head -n 40 >&2
+	return 1
+}
+
+# The scan after unload found no leak but the known ones of Linux's own
+# guest modules (testkernel/known-leaks), which need the load addresses
+# the guest printed ("vmbs-guest sections") to be named.
+vmbs_tg_no_leak() {
+	local ko out
+
+	vmbs_qemu_step_printed "${S[kmemleak]}" '^kmemleak scanned' || return 1
+	vmbs_qemu_step_output "${S[kmemleak]}" >"$VMBS_RUN/kmemleak.txt"
+	ko=$(find "$VMBS_TK_OUT/modules" -name hv_vmbus.ko | head -n 1)
+	sed -n "s|^sections hv_vmbus |hv_vmbus $ko |p" "$VMBS_RUN/console.txt" \
+		>"$VMBS_RUN/kmemleak-loads.txt"
+	if ! out=$(python3 "$VMBS_ROOT/tools/testing/vmbus_server/kmemleak_report.py" \
+		"$VMBS_RUN/kmemleak.txt" "$VMBS_RUN/kmemleak-loads.txt" \
+		"$VMBS_TK_INPUTS/known-leaks"); then
+		printf '%s\n' "$out" >&2
+		return 1
+	fi
+	[ -z "$out" ] ||
+		vmbs_log "$VMBS_SERIES kmemleak, known and excused: $(printf '%s\n' "$out" | sort | uniq -c | tr -s ' \n' ' ')"
+}
+
+vmbs_tg_check_checkers() {
+	vmbs_qemu_check "kmemleak scanned after unload: no leak" \
+		vmbs_tg_no_leak
+	vmbs_qemu_check "no KASAN, lockdep, atomic-sleep, WARN, BUG or hung-task report" \
+		vmbs_tg_no_splat
+	vmbs_qemu_check "canary: kmemleak reports a deliberate leak" \
+		vmbs_qemu_step_printed "${S[canary_leak]}" '^    (ca ){16} '
+	vmbs_qemu_check "canary: lockdep reports a deliberate lock inversion" \
+		vmbs_qemu_step_has "${S[canary_lock]}" \
+		'possible circular locking dependency detected'
+	vmbs_qemu_check "guest finished all steps and powered off" \
+		vmbs_qemu_finished
+}
+
+vmbs_tg_boot() {
+	vmbs_qemu_initramfs "${VMBS_TG_STEPS[@]}"
+	VMBS_QEMU_BOOT_RC=0
+	vmbs_qemu_boot || VMBS_QEMU_BOOT_RC=$?
+	vmbs_qemu_check "boot reached /init" \
+		grep -q '^@@VMBS init ' "$VMBS_RUN/console.txt"
+}
+
+vmbs_tg_build_check() {
+	if [ -z "$VMBS_BUILD" ]; then
+		tail -n 30 "$VMBS_RUN/build.log" >&2
+		vmbs_qemu_report 1 "modules build against the test kernel"
+		exit 1
+	fi
+	vmbs_qemu_check "modules build against the test kernel without warnings ($1)" \
+		vmbs_tg_build_clean
+}
+
+vmbs_tg_build_clean() {
+	! grep -E 'warning:|error:' "$VMBS_RUN/build.log" >&2
+}
+
+# The KUnit suites on the SMP debug kernel.
+vmbs_tg_kunit() {
+	local kml=$VMBS_TG_KMEMLEAK tree ktap json
+
+	vmbs_tg_build_check "W=1"
+	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug && echo scan > $kml && echo clear > $kml"
+	vmbs_tg_step kunit "insmod /modules/vmbus_server.ko"
+	vmbs_tg_step rmmod "rmmod vmbus_server"
+	vmbs_tg_steps_checkers
+	vmbs_tg_boot
+
+	ktap=$VMBS_RUN/ktap.log
+	json=$VMBS_RUN/kunit.json
+	vmbs_qemu_step_log "${S[kunit]}" >"$ktap"
+	tree=$(vmbs_source_tree)
+	rm -f "$json"
+	python3 "$tree/tools/testing/kunit/kunit.py" parse --json="$json" \
+		"$ktap" >"$VMBS_RUN/kunit-parse.log" 2>&1 || true
+	if [ -s "$json" ] && grep -q '"test_cases"' "$json"; then
+		python3 "$VMBS_ROOT/tools/testing/vmbus_server/kunit_results.py" \
+			"$VMBS_SERIES" "$json" | tee "$VMBS_RUN/kunit-results.txt"
+		vmbs_qemu_passed=$((vmbs_qemu_passed +
+			$(grep -c '^ok ' "$VMBS_RUN/kunit-results.txt" || true)))
+		vmbs_qemu_failed=$((vmbs_qemu_failed +
+			$(grep -c '^not ok ' "$VMBS_RUN/kunit-results.txt" || true)))
+	else
+		vmbs_qemu_report 1 "KUnit results parsed (see $VMBS_RUN/kunit-parse.log)"
+	fi
+	vmbs_qemu_check "vmbus_server with its suites unloaded" \
+		vmbs_qemu_step_ok "${S[rmmod]}"
+	vmbs_tg_check_checkers
+}
+
+# The relid the loopback module's device $1 has, from its devices file.
+vmbs_tg_relid() {
+	vmbs_qemu_step_output "${S[lb_devices]}" |
+		awk -v n="$1" '$1 == n && $3 == "relid" { print $4; exit }'
+}
+
+# Guest devices (class, instance, relid) equal the host's channels.
+vmbs_tg_same_devices() {
+	local guest host
+
+	guest=$(vmbs_qemu_step_output "${S[devices]}" |
+		awk '$1 == "device" { print $4, $6, $8 }' | sort)
+	host=$(vmbs_qemu_step_output "${S[lb_devices]}" |
+		awk '$3 == "relid" && $NF == "enabled" { print $6, $8, $4 }' | sort)
+	[ -n "$host" ] && [ "$guest" = "$host" ] && return 0
+	diff <(echo "$host") <(echo "$guest") | head -n 20 >&2
+	return 1
+}
+
+# The server's debugfs at step $1 shows relid $2 with a state matching $3.
+vmbs_tg_channel() {
+	vmbs_qemu_step_printed "$1" "^channel relid $2 connection_id 0x[0-9a-f]+: $3"
+}
+
+vmbs_tg_released() {
+	! vmbs_qemu_step_printed "$1" "^channel relid $2 " &&
+		! vmbs_qemu_step_printed "$1" "^relid $2: rescinded"
+}
+
+# Many pages in the open channel's ring GPADL: more than one message holds.
+vmbs_tg_big_ring() {
+	local pages
+
+	pages=$(vmbs_qemu_step_output "$1" |
+		sed -nE 's/.*ring of the open channel, ([0-9]+) pages$/\1/p' |
+		sort -n | tail -n 1)
+	vmbs_log "largest open ring GPADL: ${pages:-none} pages"
+	[ -n "$pages" ] && [ "$pages" -gt 26 ]
+}
+
+vmbs_tg_big_ring_open() {
+	vmbs_qemu_step_ok "$1" &&
+		vmbs_tg_channel "$1" "$2" 'offered, open' &&
+		vmbs_tg_big_ring "$1"
+}
+
+vmbs_tg_unloaded() {
+	vmbs_qemu_step_ok "$1" &&
+		vmbs_qemu_step_printed "$1" '^connection: disconnected'
+}
+
+vmbs_tg_nothing_rejected() {
+	vmbs_qemu_step_printed "$1" \
+		'^rejected:( [A-Za-z -]+=0)+$' &&
+		vmbs_qemu_step_printed "$1" '^outgoing queue: 0 queued, 0 dropped$'
+}
+
+vmbs_tg_loopback_clean() {
+	local out
+
+	out=$(vmbs_qemu_step_output "$1")
+	grep -qx 'rejected 0' <<<"$out" &&
+		grep -qx 'guest_posts_malformed 0' <<<"$out" &&
+		grep -qx 'host_messages_dropped 0' <<<"$out"
+}
+
+# The real Linux guest stack against the server.
+vmbs_tg_scenarios() {
+	local lb=$VMBS_TG_LB srv=$VMBS_TG_SERVER bus=$VMBS_TG_BUS
+	local kml=$VMBS_TG_KMEMLEAK n hb uio hot stats
+
+	vmbs_tg_build_check "W=1 C=2"
+	n=$((3 + VMBS_TG_EXTRA))
+	hb=$(vmbs_tg_instance 0)
+	uio=$(vmbs_tg_instance 2)
+	hot=5ee1c0de-0000-4000-8000-00000000add1
+
+	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
+	vmbs_tg_step loopback "insmod /modules/vmbus_server_loopback.ko devices=heartbeat,test:8:16,test extra=$VMBS_TG_EXTRA"
+	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug && echo scan > $kml && echo clear > $kml"
+	vmbs_tg_step connect "modprobe hv_vmbus && vmbs-guest sections hv_vmbus && vmbs-guest wait-count $n 600"
+	vmbs_tg_step devices "vmbs-guest devices"
+	vmbs_tg_step lb_devices "cat $lb/devices"
+	vmbs_tg_step connected "cat $srv"
+	vmbs_tg_step utils "modprobe hv_utils && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-state $hb 3"
+	vmbs_tg_step utils_open "cat $srv"
+	vmbs_tg_step disable "echo disable 0 > $lb/control && vmbs-guest wait-gone $hb"
+	vmbs_tg_step disabled "cat $srv"
+	vmbs_tg_step enable "echo enable 0 > $lb/control && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-state $hb 3"
+	vmbs_tg_step hotadd "echo add test@$hot > $lb/control && vmbs-guest wait-present $hot && vmbs-guest wait-count $((n + 1))"
+	vmbs_tg_step uio_bind "modprobe uio_hv_generic && echo uio_hv_generic > $bus/$uio/driver_override && echo $uio > /sys/bus/vmbus/drivers_probe && vmbs-guest wait-bound $uio uio_hv_generic"
+	vmbs_tg_step uio_open "exec 3</dev/uio0 && vmbs-guest wait-state $uio 3 && cat $srv"
+	vmbs_tg_step uio_closed "cat $srv"
+	vmbs_tg_step unbind "rmmod uio_hv_generic && rmmod hv_utils"
+	vmbs_tg_step unload "rmmod hv_vmbus && cat $srv"
+	vmbs_tg_step reconnect "modprobe hv_vmbus && vmbs-guest sections hv_vmbus && vmbs-guest wait-count $((n + 1)) 600"
+	vmbs_tg_step lsvmbus "vmbs-guest lsvmbus | head -n 12"
+	vmbs_tg_step unload2 "rmmod hv_vmbus"
+	vmbs_tg_step final "cat $srv"
+	vmbs_tg_step stats "cat $lb/stats"
+	vmbs_tg_step rmmod "rmmod vmbus_server_loopback && rmmod vmbus_server"
+	vmbs_tg_steps_checkers
+	vmbs_tg_boot
+
+	vmbs_qemu_check "insmod vmbus_server" vmbs_qemu_step_ok "${S[server]}"
+	vmbs_qemu_check "insmod the loopback transport with $n channels" \
+		vmbs_qemu_step_ok "${S[loopback]}"
+	vmbs_qemu_check "hv_vmbus connects: the guest says version 5.3" \
+		vmbs_qemu_step_has "${S[connect]}" 'Vmbus version:5\.3'
+	vmbs_qemu_check "the server shows the connection at 5.3" \
+		vmbs_qemu_step_printed "${S[connected]}" \
+		'^connection: offers requested, version 5\.3'
+	vmbs_qemu_check "all $n channels appear as guest devices" \
+		vmbs_qemu_step_ok "${S[connect]}"
+	vmbs_qemu_check "guest devices have the offered class, instance and relid" \
+		vmbs_tg_same_devices
+	local hb_relid uio_relid
+	hb_relid=$(vmbs_tg_relid 0)
+	uio_relid=$(vmbs_tg_relid 2)
+	vmbs_qemu_check "hv_utils binds the heartbeat device and opens it" \
+		vmbs_qemu_step_ok "${S[utils]}"
+	vmbs_qemu_check "the server has the heartbeat channel open" \
+		vmbs_tg_channel "${S[utils_open]}" "$hb_relid" 'offered, open'
+	vmbs_qemu_check "host disable removes the device in the guest" \
+		vmbs_qemu_step_ok "${S[disable]}"
+	vmbs_qemu_check "the guest released the disabled channel's relid" \
+		vmbs_tg_released "${S[disabled]}" "$hb_relid"
+	vmbs_qemu_check "re-enable: hv_utils binds and opens it again" \
+		vmbs_qemu_step_ok "${S[enable]}"
+	vmbs_qemu_check "a channel enabled after boot appears (hot add)" \
+		vmbs_qemu_step_ok "${S[hotadd]}"
+	vmbs_qemu_check "uio_hv_generic binds (31 and 16 MiB buffer GPADLs)" \
+		vmbs_qemu_step_ok "${S[uio_bind]}"
+	vmbs_qemu_check "a channel with a many-page ring GPADL opens" \
+		vmbs_tg_big_ring_open "${S[uio_open]}" "$uio_relid"
+	vmbs_qemu_check "closing /dev/uio0 closes the channel" \
+		vmbs_tg_channel "${S[uio_closed]}" "$uio_relid" 'offered, closed'
+	vmbs_qemu_check "rmmod uio_hv_generic and hv_utils" \
+		vmbs_qemu_step_ok "${S[unbind]}"
+	vmbs_qemu_check "rmmod hv_vmbus unloads: the server is disconnected" \
+		vmbs_tg_unloaded "${S[unload]}"
+	vmbs_qemu_check "insmod hv_vmbus reconnects with all $((n + 1)) devices" \
+		vmbs_qemu_step_ok "${S[reconnect]}"
+	vmbs_qemu_check "second unload" vmbs_qemu_step_ok "${S[unload2]}"
+	vmbs_qemu_check "the server rejected no guest message and dropped none" \
+		vmbs_tg_nothing_rejected "${S[final]}"
+	vmbs_qemu_check "the transport: no malformed post, no refusal, no drop" \
+		vmbs_tg_loopback_clean "${S[stats]}"
+	stats=$(vmbs_qemu_step_output "${S[stats]}" |
+		grep -E '^(guest_posts|host_messages|slot_busy|eoms|guest_signals) ' |
+		tr '\n' ' ')
+	vmbs_log "$VMBS_SERIES transport: $stats"
+	vmbs_qemu_check "rmmod the loopback transport and vmbus_server" \
+		vmbs_qemu_step_ok "${S[rmmod]}"
+	vmbs_tg_check_checkers
+}
+
+vmbs_tg_test() {
+	local start=$SECONDS
+
+	case ${1:-} in
+	smp1 | smp2 | kunit) ;;
+	*) vmbs_die "usage: testguest.sh smp1|smp2|kunit" ;;
+	esac
+	VMBS_SERIES=guest-$1
+	vmbs_tg_setup "$1"
+	if [ "$1" = kunit ]; then
+		VMBS_QEMU_SMP=2
+		vmbs_tg_kunit
+	else
+		VMBS_QEMU_SMP=${1#smp}
+		vmbs_tg_scenarios
+	fi
+	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] ||
+		vmbs_log "QEMU exit status $VMBS_QEMU_BOOT_RC"
+	vmbs_log "$VMBS_SERIES: $vmbs_qemu_passed passed, $vmbs_qemu_failed failed in $((SECONDS - start)) s; console log: $VMBS_RUN/console.log"
+	[ "$vmbs_qemu_failed" -eq 0 ]
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	vmbs_tg_test "$@"
+fi

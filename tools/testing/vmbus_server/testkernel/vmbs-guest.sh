@@ -1,0 +1,132 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmbs-guest: what the test kernel's /init steps ask of the guest side,
+# read from the guest's own sysfs (/sys/bus/vmbus).  Busybox sh.
+#   vmbs-guest devices                 one line per VMBus device
+#   vmbs-guest lsvmbus                 the devices as lsvmbus shows them
+#   vmbs-guest wait-count N [SECONDS]  until N devices exist
+#   vmbs-guest wait-present DEV [S]    until device DEV (instance) exists
+#   vmbs-guest wait-gone DEV [S]       until it does not
+#   vmbs-guest wait-bound DEV DRV [S]  until DRV drives it
+#   vmbs-guest wait-state DEV N [S]    until its channel state is N
+#                                      (3: opened, 0: offered)
+#   vmbs-guest sections MODULE         where the module's code sits, so
+#                                      that its leaks can be named after
+#                                      it is unloaded
+# The waits print what they saw and fail on timeout.
+
+bus=/sys/bus/vmbus/devices
+
+count() {
+	n=0
+	for d in "$bus"/*; do
+		[ -e "$d" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+driver_of() {
+	if [ -L "$bus/$1/driver" ]; then
+		basename "$(readlink "$bus/$1/driver")"
+	else
+		echo -
+	fi
+}
+
+# wait_until SECONDS COMMAND...: poll every 0.1 s.
+wait_until() {
+	tries=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		usleep 100000
+	done
+}
+
+has_count() { [ "$(count)" -eq "$1" ]; }
+is_present() { [ -d "$bus/$1" ]; }
+is_gone() { [ ! -e "$bus/$1" ]; }
+is_bound() { [ "$(driver_of "$1")" = "$2" ]; }
+has_state() { [ "$(cat "$bus/$1/state" 2>/dev/null)" = "$2" ]; }
+
+class_name() {
+	case $1 in
+	57164f39-9115-4e78-ab55-382f3bd5422d) echo Heartbeat ;;
+	0e0b6031-5213-4934-818b-38d90ced39db) echo Shutdown ;;
+	9527e630-d0ae-497b-adce-e80ab0175caf) echo "Time Synchronization" ;;
+	a9a0f4e7-5a45-4d96-b827-8a841e8c03e6) echo "Data Exchange" ;;
+	35fa2e29-ea23-4236-96ae-3a6ebacba440) echo Backup ;;
+	f912ad6d-2b17-48ea-bd65-f927a61c7684) echo "Synthetic Keyboard" ;;
+	da0a7802-e377-4aac-8e77-0558eb1073f8) echo "Synthetic Video" ;;
+	*) echo Unknown ;;
+	esac
+}
+
+strip_braces() { tr -d '{}' <"$1"; }
+
+cmd=$1
+shift
+case $cmd in
+devices)
+	for d in "$bus"/*; do
+		[ -e "$d" ] || continue
+		dev=$(basename "$d")
+		echo "device $dev class $(strip_braces "$d/class_id")" \
+		     "instance $(strip_braces "$d/device_id") relid $(cat "$d/id")" \
+		     "driver $(driver_of "$dev") state $(cat "$d/state")"
+	done
+	;;
+lsvmbus)
+	for d in "$bus"/*; do
+		[ -e "$d" ] || continue
+		class=$(strip_braces "$d/class_id")
+		printf 'VMBUS ID %3s: Class_ID = {%s} - %s\n' "$(cat "$d/id")" \
+			"$class" "$(class_name "$class")"
+		printf '\tDevice_ID = {%s}\n' "$(strip_braces "$d/device_id")"
+		printf '\tDriver: %s, channel state %s, vp %s\n' \
+			"$(driver_of "$(basename "$d")")" "$(cat "$d/state")" \
+			"$(cut -d: -f2 "$d/channel_vp_mapping" | head -n 1)"
+	done
+	;;
+wait-count)
+	wait_until "${2:-120}" has_count "$1"
+	rc=$?
+	echo "devices $(count)"
+	exit $rc
+	;;
+wait-present)
+	wait_until "${2:-60}" is_present "$1"
+	rc=$?
+	echo "present $1: $([ $rc -eq 0 ] && echo yes || echo no)"
+	exit $rc
+	;;
+wait-gone)
+	wait_until "${2:-60}" is_gone "$1"
+	rc=$?
+	echo "gone $1: $([ $rc -eq 0 ] && echo yes || echo no)"
+	exit $rc
+	;;
+wait-bound)
+	wait_until "${3:-60}" is_bound "$1" "$2"
+	rc=$?
+	echo "driver $1: $(driver_of "$1")"
+	exit $rc
+	;;
+wait-state)
+	wait_until "${3:-60}" has_state "$1" "$2"
+	rc=$?
+	echo "state $1: $(cat "$bus/$1/state" 2>/dev/null || echo none)"
+	exit $rc
+	;;
+sections)
+	printf 'sections %s .text %s .init.text %s\n' "$1" \
+		"$(cat "/sys/module/$1/sections/.text")" \
+		"$(cat "/sys/module/$1/sections/.init.text")"
+	;;
+*)
+	echo "vmbs-guest: unknown command $cmd" >&2
+	exit 2
+	;;
+esac
