@@ -9,6 +9,7 @@
 #include <linux/string.h>
 
 #include "../channel.h"
+#include "../server.h"
 #include "sim_guest.h"
 
 const guid_t sim_type_guid = GUID_INIT(0xda0a7802, 0xe377, 0x4aac, 0x8e, 0x77,
@@ -197,6 +198,21 @@ static int sim_bg_thread(void *data)
 	return 0;
 }
 
+/*
+ * Disable marks the channel disabled and posts the rescind in one critical
+ * section of the server's lock: seen under the lock, the rescind is out.
+ * (Read without it, on another CPU the state may show first.)
+ */
+static bool sim_rescinded(struct sim_guest *sim, struct vmb_channel *channel)
+{
+	bool disabled;
+
+	mutex_lock(&sim->server->lock);
+	disabled = channel->state == VMB_CHANNEL_DISABLED;
+	mutex_unlock(&sim->server->lock);
+	return disabled;
+}
+
 static void sim_bg_start(struct sim_guest *sim, struct vmb_channel *channel,
 			 bool free)
 {
@@ -211,8 +227,7 @@ static void sim_bg_start(struct sim_guest *sim, struct vmb_channel *channel,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(sim->test, task);
 	sim->bg = task;
 	for (i = 0; i < 1000; i++) {
-		if (completion_done(&sim->bg_done) ||
-		    READ_ONCE(channel->state) == VMB_CHANNEL_DISABLED)
+		if (completion_done(&sim->bg_done) || sim_rescinded(sim, channel))
 			return;
 		usleep_range(500, 1000);
 	}

@@ -109,8 +109,9 @@ vmbs_build_modules() {
 }
 
 # vmbs_source_tree: Debian's linux-source-6.12, unpacked into the cache.
+VMBS_SOURCE_TREE=$VMBS_CACHE/linux-source-6.12
 vmbs_source_tree() {
-	local tree="$VMBS_CACHE/linux-source-6.12"
+	local tree=$VMBS_SOURCE_TREE
 	if [ ! -f "$tree/.vmbs-unpacked" ]; then
 		vmbs_apt linux-source-6.12 xz-utils || return 1
 		rm -rf "$tree"

@@ -32,8 +32,10 @@ VMBS_QEMU_MODULES=(
 	drivers/vmbus_server_sample/vmbus_server_sample.ko
 )
 
-# Splat patterns: any of them in the console log fails a run.
-VMBS_QEMU_SPLATS='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|possible circular locking|INFO: task'
+# Splat patterns: any of them in the console log fails a run.  Debian's
+# kernels have no KASAN, lockdep or kmemleak: those reports are for the
+# test kernel (testguest.sh).
+VMBS_QEMU_SPLATS='WARNING:|BUG:|Oops|Call Trace|general protection|INFO: task'
 
 # vmbs_qemu_setup SERIES MODE: install the tools, resolve the kernel, fetch
 # its headers and image, and take this release's lock for the whole run (a
@@ -339,7 +341,7 @@ vmbs_qemu_test() {
 	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok 10
 	vmbs_qemu_check "guest finished all steps and powered off" \
 		vmbs_qemu_finished
-	vmbs_qemu_check "no WARNING/BUG/Oops/KASAN/lockdep splat in the kernel log" \
+	vmbs_qemu_check "no WARNING, BUG, Oops or hung-task report in the kernel log" \
 		vmbs_qemu_no_splat
 
 	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] ||

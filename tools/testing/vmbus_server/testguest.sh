@@ -133,7 +133,7 @@ vmbs_tg_no_leak() {
 
 	vmbs_qemu_step_printed "${S[kmemleak]}" '^kmemleak scanned' || return 1
 	vmbs_qemu_step_output "${S[kmemleak]}" >"$VMBS_RUN/kmemleak.txt"
-	ko=$(find "$VMBS_TK_OUT/modules" -name hv_vmbus.ko | head -n 1)
+	ko=$(find "$VMBS_TK_OUT/modules" -name hv_vmbus.ko -print -quit)
 	sed -n "s|^sections hv_vmbus |hv_vmbus $ko |p" "$VMBS_RUN/console.txt" \
 		>"$VMBS_RUN/kmemleak-loads.txt"
 	if ! out=$(python3 "$VMBS_ROOT/tools/testing/vmbus_server/kmemleak_report.py" \
@@ -218,7 +218,7 @@ vmbs_tg_kunit() {
 # The relid the loopback module's device $1 has, from its devices file.
 vmbs_tg_relid() {
 	vmbs_qemu_step_output "${S[lb_devices]}" |
-		awk -v n="$1" '$1 == n && $3 == "relid" { print $4; exit }'
+		awk -v n="$1" '$1 == n && $3 == "relid" && !seen { print $4; seen = 1 }'
 }
 
 # Guest devices (class, instance, relid) equal the host's channels.

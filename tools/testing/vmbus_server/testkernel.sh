@@ -8,9 +8,10 @@
 # PREEMPT, KASAN, kmemleak, lockdep, KUnit, and Linux's Hyper-V guest
 # drivers as modules.
 #
+# The source is the tree kunit.sh and lint.sh use ($VMBS_SOURCE_TREE),
+# with the shim applied (its .vmbs-loopback-patch is
+# the patch it carries): the shim touches nothing UML builds.
 # Cache layout ($VMBS_CACHE/testkernel):
-#   src/         the unpacked source with the shim applied (src/.vmbs-patch
-#                is the patch it carries)
 #   build/       the O= build directory: out-of-tree modules build against it
 #   out/         bzImage, modules/ (the kernel's modules, depmod'ed), the
 #                release name and the key of the inputs they came from
@@ -29,40 +30,46 @@ VMBS_TK_INPUTS=$VMBS_ROOT/tools/testing/vmbus_server/testkernel
 vmbs_tk_key() {
 	{
 		dpkg-query -W -f='${Version}\n' linux-source-6.12
+		echo "$VMBS_SOURCE_TREE"
 		cat "$VMBS_TK_INPUTS/hv-loopback.patch" "$VMBS_TK_INPUTS/config"
 	} | sha256sum | cut -c1-16
 }
 
-# vmbs_tk_source: unpack the tree once and bring it to the current patch.
+# vmbs_tk_source: the source tree, brought to the current patch.  Sets
+# VMBS_TK_SRC.
 vmbs_tk_source() {
-	local src=$VMBS_TK_DIR/src patch=$VMBS_TK_INPUTS/hv-loopback.patch
+	local src patch=$VMBS_TK_INPUTS/hv-loopback.patch
+	local applied
 
-	if [ ! -f "$src/.vmbs-unpacked" ]; then
-		vmbs_log "unpacking linux-source-6.12 for the test kernel"
-		rm -rf "$src" "$VMBS_TK_DIR/linux-source-6.12"
-		tar -C "$VMBS_TK_DIR" -xf /usr/src/linux-source-6.12.tar.xz
-		mv "$VMBS_TK_DIR/linux-source-6.12" "$src"
-		touch "$src/.vmbs-unpacked"
-	fi
-	if [ -f "$src/.vmbs-patch" ] && cmp -s "$src/.vmbs-patch" "$patch"; then
+	src=$(vmbs_source_tree) || return 1
+	VMBS_TK_SRC=$src
+	applied=$src/.vmbs-loopback-patch
+	if [ -f "$applied" ] && cmp -s "$applied" "$patch"; then
 		return 0
 	fi
-	if [ -f "$src/.vmbs-patch" ]; then
+	if [ -f "$applied" ]; then
 		vmbs_log "reverting the previous shim"
-		patch -d "$src" -p1 -R -s <"$src/.vmbs-patch"
-		rm "$src/.vmbs-patch"
+		patch -d "$src" -p1 -R -s <"$applied"
+		rm "$applied"
 	fi
 	vmbs_log "applying the loopback shim"
 	patch -d "$src" -p1 -s --no-backup-if-mismatch <"$patch"
-	cp "$patch" "$src/.vmbs-patch"
+	cp "$patch" "$applied"
 }
 
 # vmbs_tk_config: tinyconfig + the fragment; every option the fragment
 # sets must survive olddefconfig, or the build stops here.
 vmbs_tk_config() {
-	local src=$VMBS_TK_DIR/src build=$VMBS_TK_DIR/build
+	local src=$VMBS_TK_SRC build=$VMBS_TK_DIR/build
 	local frag=$VMBS_TK_INPUTS/config stamp line missing=()
 
+	# A build directory belongs to one source tree: its dependency
+	# files name the tree's paths.
+	if [ "$(cat "$build/.vmbs-source" 2>/dev/null)" != "$src" ]; then
+		rm -rf "$build"
+		mkdir -p "$build"
+		echo "$src" >"$build/.vmbs-source"
+	fi
 	stamp=$(sha256sum "$frag" | cut -c1-16)
 	if [ -f "$build/.config" ] &&
 	   [ "$(cat "$build/.vmbs-config" 2>/dev/null)" = "$stamp" ]; then
@@ -112,7 +119,7 @@ vmbs_tk_build() {
 	vmbs_tk_source
 	vmbs_tk_config
 	vmbs_log "building the test kernel (log: $log)"
-	if ! make -C "$VMBS_TK_DIR/src" O="$build" ARCH=x86_64 \
+	if ! make -C "$VMBS_TK_SRC" O="$build" ARCH=x86_64 \
 		-j"$(nproc)" bzImage modules >"$log" 2>&1; then
 		tail -n 40 "$log" >&2
 		vmbs_log "test kernel build failed, see $log"
@@ -120,11 +127,11 @@ vmbs_tk_build() {
 	fi
 	rm -rf "$out"
 	mkdir -p "$out"
-	make -C "$VMBS_TK_DIR/src" O="$build" ARCH=x86_64 -s \
+	make -C "$VMBS_TK_SRC" O="$build" ARCH=x86_64 -s \
 		INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 \
 		modules_install >>"$log" 2>&1
 	cp "$build/arch/x86/boot/bzImage" "$out/bzImage"
-	make -C "$VMBS_TK_DIR/src" O="$build" -s kernelrelease >"$out/release"
+	make -C "$VMBS_TK_SRC" O="$build" -s kernelrelease >"$out/release"
 	VMBS_TK_REL=$(cat "$out/release")
 	echo "$key" >"$out/key"
 	vmbs_log "test kernel $VMBS_TK_REL built in $((SECONDS - start)) s; cache $(du -sh "$VMBS_TK_DIR" | cut -f1)"
