@@ -53,16 +53,29 @@ vmbs_log "all steps took $((SECONDS - start)) s"
 # What the counts are made of: KUnit cases (UML and the SMP test kernel),
 # checks of the real guest runs, of the stock-kernel runs, lint tools.
 awk '
-	{ ok = ($1 == "ok"); sub(/^(not )?ok /, ""); split($0, w, ": ")
-	  k = w[1] == "lint" ? "lint" :
-	      w[2] ~ /^vmbus_server_/ ? (w[1] == "kunit" ? "uml" : "smp") :
-	      w[1] ~ /^guest-/ ? "guest" :
-	      w[1] ~ /^6\.[0-9]+$/ ? "stock" : "other"
-	  n[k]++; if (!ok) f[k]++ }
+	{
+		ok = ($1 == "ok")
+		sub(/^(not )?ok /, "")
+		split($0, w, ": ")
+		if (w[1] == "lint")
+			k = "lint"
+		else if (w[2] ~ /^vmbus_server_/)
+			k = (w[1] == "kunit") ? "uml" : "smp"
+		else if (w[1] ~ /^guest-/)
+			k = "guest"
+		else if (w[1] ~ /^6\.[0-9]+$/)
+			k = "stock"
+		else
+			k = "other"
+		n[k]++
+		if (!ok)
+			f[k]++
+	}
 	function c(k) { return (n[k] + 0) " (" (f[k] + 0) " failed)" }
-	END { printf "breakdown: KUnit cases %s on UML + %s on the SMP test kernel; real-guest checks %s; stock-kernel checks %s; lint tools %s; other %s\n",
-		c("uml"), c("smp"), c("guest"), c("stock"), c("lint"), c("other") }
-' "$results"
+	END {
+		printf "breakdown: KUnit cases %s on UML + %s on the SMP test kernel; real-guest checks %s; stock-kernel checks %s; lint tools %s; other %s\n",
+			c("uml"), c("smp"), c("guest"), c("stock"), c("lint"), c("other")
+	}' "$results"
 if [ "$failed" -gt 0 ]; then
 	echo "Failed checks:"
 	grep '^not ok ' "$results"

@@ -61,11 +61,26 @@ vmbs_find_kernel() {
 	apt-cache pkgnames linux-headers- 2>/dev/null |
 		sed -nE "s/$pattern/\1/p" | sort -V -r |
 		while read -r rel; do
-			if apt-cache show "linux-image-$rel" >/dev/null 2>&1; then
+			if [ -n "$(vmbs_image_package "$rel")" ]; then
 				echo "$rel"
 				break
 			fi
 		done
+}
+
+# vmbs_image_package RELEASE: the package that has the release's kernel
+# image: the signed one, or the same kernel unsigned (the security archive
+# sometimes publishes the unsigned build first).
+vmbs_image_package() {
+	local pkg
+
+	for pkg in "linux-image-$1" "linux-image-$1-unsigned"; do
+		case $(apt-cache policy "$pkg" 2>/dev/null |
+		       sed -n 's/^ *Candidate: //p') in
+		'' | '(none)') ;;
+		*) echo "$pkg"; return 0 ;;
+		esac
+	done
 }
 
 # vmbs_kernel_image RELEASE: path of the stock vmlinuz, unpacked from the
@@ -74,7 +89,8 @@ vmbs_kernel_image() {
 	local rel=$1 dir="$VMBS_CACHE/kernels/$1"
 	if [ ! -f "$dir/vmlinuz" ]; then
 		mkdir -p "$dir/deb"
-		(cd "$dir/deb" && apt-get download -qq "linux-image-$rel" >&2) ||
+		(cd "$dir/deb" &&
+		 apt-get download -qq "$(vmbs_image_package "$rel")" >&2) ||
 			return 1
 		dpkg-deb --fsys-tarfile "$dir"/deb/*.deb |
 			tar -x -C "$dir" --wildcards './boot/vmlinuz-*' || return 1

@@ -209,6 +209,15 @@ vmbs_qemu_check() {
 	fi
 }
 
+# vmbs_qemu_summary START: log a test run's counts (START is $SECONDS when
+# it began); fails if a check failed.
+vmbs_qemu_summary() {
+	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] ||
+		vmbs_log "QEMU exit status $VMBS_QEMU_BOOT_RC"
+	vmbs_log "$VMBS_SERIES ($VMBS_REL): $vmbs_qemu_passed passed, $vmbs_qemu_failed failed in $((SECONDS - $1)) s; console log: $VMBS_RUN/console.log"
+	[ "$vmbs_qemu_failed" -eq 0 ]
+}
+
 vmbs_qemu_step_ok() {
 	[ "$(vmbs_qemu_step_rc "$1")" = 0 ]
 }
@@ -344,10 +353,7 @@ vmbs_qemu_test() {
 	vmbs_qemu_check "no WARNING, BUG, Oops or hung-task report in the kernel log" \
 		vmbs_qemu_no_splat
 
-	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] ||
-		vmbs_log "QEMU exit status $VMBS_QEMU_BOOT_RC"
-	vmbs_log "$VMBS_SERIES ($VMBS_REL): $vmbs_qemu_passed passed, $vmbs_qemu_failed failed in $((SECONDS - start)) s; console log: $VMBS_RUN/console.log"
-	[ "$vmbs_qemu_failed" -eq 0 ]
+	vmbs_qemu_summary "$start"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -388,10 +388,7 @@ vmbs_tg_test() {
 		VMBS_QEMU_SMP=${1#smp}
 		vmbs_tg_scenarios
 	fi
-	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] ||
-		vmbs_log "QEMU exit status $VMBS_QEMU_BOOT_RC"
-	vmbs_log "$VMBS_SERIES: $vmbs_qemu_passed passed, $vmbs_qemu_failed failed in $((SECONDS - start)) s; console log: $VMBS_RUN/console.log"
-	[ "$vmbs_qemu_failed" -eq 0 ]
+	vmbs_qemu_summary "$start"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
