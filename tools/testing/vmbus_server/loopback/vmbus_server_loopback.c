@@ -92,7 +92,6 @@ struct lb_device {
 	guid_t instance;
 	u16 mmio;
 	u16 mmio_optional;
-	bool enabled;		/* protected by lb.control_lock */
 };
 
 enum lb_stat {
@@ -488,7 +487,6 @@ static int lb_add_device(char *spec)
 		return ret;
 	}
 	dev->channel = channel;
-	dev->enabled = true;
 	lb.ndevs++;
 	return 0;
 }
@@ -548,11 +546,8 @@ static int lb_command(char *cmd)
 	if (!strcmp(verb, "disable")) {
 		/* Returns once the guest released the relid. */
 		vmb_server_channel_disable(dev->channel);
-		dev->enabled = false;
 	} else if (!strcmp(verb, "enable")) {
 		ret = vmb_server_channel_enable(dev->channel);
-		if (!ret)
-			dev->enabled = true;
 	} else {
 		ret = -EINVAL;
 	}
@@ -589,15 +584,17 @@ static int lb_devices_show(struct seq_file *m, void *v)
 {
 	struct lb_device *dev;
 	unsigned int i;
+	u32 relid;
 
 	mutex_lock(&lb.control_lock);
 	for (i = 0; i < lb.ndevs; i++) {
 		dev = &lb.devs[i];
+		/* A channel has a relid while it is enabled. */
+		relid = vmb_server_channel_relid(dev->channel);
 		seq_printf(m, "%u %s relid %u type %pUl instance %pUl mmio %u %u %s\n",
-			   i, dev->name, vmb_server_channel_relid(dev->channel),
-			   &dev->type, &dev->instance, dev->mmio,
-			   dev->mmio_optional,
-			   dev->enabled ? "enabled" : "disabled");
+			   i, dev->name, relid, &dev->type, &dev->instance,
+			   dev->mmio, dev->mmio_optional,
+			   relid ? "enabled" : "disabled");
 	}
 	mutex_unlock(&lb.control_lock);
 	return 0;
