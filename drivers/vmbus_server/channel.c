@@ -54,28 +54,52 @@ struct vmb_channel *vmb_server_channel_alloc(void)
 	channel->pipe_mode = VMB_SERVER_PIPE_MODE_MESSAGE;
 	channel->max_packet_size = VMB_SERVER_DEFAULT_MAX_PACKET_SIZE;
 	INIT_LIST_HEAD(&channel->server_node);
+	kref_init(&channel->ref);
+	vmb_channel_init_work(channel);
 	return channel;
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_alloc, VMBUS_SERVER);
+
+void vmb_channel_get(struct vmb_channel *channel)
+{
+	kref_get(&channel->ref);
+}
+
+static void vmb_channel_release(struct kref *ref)
+{
+	struct vmb_channel *channel = container_of(ref, struct vmb_channel,
+						   ref);
+
+	WARN_ON_ONCE(work_pending(&channel->work));
+	if (channel->server)
+		vmb_srv_put(channel->server);
+	kfree(channel->name);
+	kfree(channel);
+}
+
+void vmb_channel_put(struct vmb_channel *channel)
+{
+	kref_put(&channel->ref, vmb_channel_release);
+}
 
 /**
  * vmb_server_channel_free() - free a server channel (KMCL: cleanup)
  * @channel: the channel, or %NULL
  *
  * A channel that is still enabled is disabled first.  Afterwards the channel
- * pointer is invalid.
+ * pointer is invalid; the server keeps what it needs of the channel until
+ * the guest released its relid.  Must not be called from one of the
+ * channel's own callbacks: that is reported with a warning and does
+ * nothing.
  *
- * Context: process context; may sleep.
+ * Context: process context; may sleep, until the callbacks return.
  */
 void vmb_server_channel_free(struct vmb_channel *channel)
 {
-	if (!channel)
+	if (!channel || WARN_ON_ONCE(vmb_channel_in_work(channel)))
 		return;
 	vmb_server_channel_disable(channel);
-	if (channel->server)
-		vmb_server_put(channel->server);
-	kfree(channel->name);
-	kfree(channel);
+	vmb_channel_put(channel);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_free, VMBUS_SERVER);
 
@@ -99,9 +123,9 @@ int vmb_server_channel_init_set_server(struct vmb_channel *channel,
 		return ret;
 	if (!server)
 		return -EINVAL;
-	vmb_server_get(server);
+	vmb_srv_get(server);
 	if (channel->server)
-		vmb_server_put(channel->server);
+		vmb_srv_put(channel->server);
 	channel->server = server;
 	return 0;
 }

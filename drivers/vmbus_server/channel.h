@@ -5,7 +5,9 @@
 #ifndef _VMBUS_SERVER_CHANNEL_H
 #define _VMBUS_SERVER_CHANNEL_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/workqueue.h>
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
 
@@ -13,7 +15,8 @@
  * VMB_CHANNEL_INIT: allocated and being configured; never enabled.  Only
  * here do the init setters work.
  * VMB_CHANNEL_ENABLED: holds a relid and is offered to the guest, or will be
- * as soon as the guest asks for offers.
+ * as soon as the guest asks for offers (or releases the relid it still
+ * holds from an earlier enable).
  * VMB_CHANNEL_DISABLED: rescinded (or never offered); may be enabled again
  * with the same configuration.
  */
@@ -24,12 +27,24 @@ enum vmb_channel_state {
 };
 
 /*
+ * The guest's axis: no open, an OPENCHANNEL that the work has not answered
+ * yet, or an open it answered with success.
+ */
+enum vmb_guest_open {
+	VMB_GUEST_CLOSED,
+	VMB_GUEST_OPENING,
+	VMB_GUEST_OPEN,
+};
+
+/*
  * Channel connection ids are derived from the relid: the guest signals the
  * channel on it, and the VMM routes that id to the channel's kick eventfd.
  * The base keeps them clear of the message connection ids (1, 4) and of the
  * 0.13 event connection id (2).
  */
 #define VMB_CHANNEL_CONNECTION_ID_BASE	0x10000
+
+struct vmb_gpadl;
 
 struct vmb_channel {
 	/* Configuration: written by the init setters in VMB_CHANNEL_INIT only,
@@ -49,46 +64,74 @@ struct vmb_channel {
 	const struct vmb_server_channel_callbacks *callbacks;
 	void *context;
 
-	/* State: changed under server->lock once enabled. */
-	enum vmb_channel_state state;
-	u32 child_relid;		/* 0 unless enabled */
-	bool offered;			/* the guest was sent the offer */
-	struct list_head server_node;	/* on server->channels, enable order */
+	/* The back-end's reference, and the server's while it lists it. */
+	struct kref ref;
+	/* Runs the callbacks; see channel_state.c. */
+	struct work_struct work;
 
-	/* The host's axis (KMCL): started, or paused/never started. */
-	bool running;
+	/* Server side, all [server->lock]. */
+	enum vmb_channel_state state;	/* also read locklessly: getters */
+	u32 child_relid;		/* while it holds a relid, else 0 */
+	struct list_head server_node;	/* on server->channels */
+	bool offered;			/* this connection got the offer */
+	bool released;			/* ... and released it unprompted */
+	bool release_pending;		/* rescinded, RELID_RELEASED not yet */
+	bool rescind_due;		/* the work posts the rescind */
+	bool quiesce;			/* a reset waits for this work */
+	u32 quiet_req;			/* bumped by each waiter for the work */
+	u32 quiet_done;			/* quiet_req as of the work's last end */
+	bool running;			/* the host's axis (KMCL start) */
 
-	/* The guest's axis: open with these parameters, or closed (no ring). */
-	struct vmb_gpadl *ring_gpadl;
+	/* The guest's axis [server->lock]. */
+	enum vmb_guest_open guest_open;
+	u32 open_seq;			/* bumped by every open and close */
+	u32 open_epoch;			/* connection of the open request */
+	struct vmb_gpadl *open_ring;	/* requested ring, until taken */
 	u32 open_id;
 	u32 target_vp;
 	u32 downstream_ring_page_offset;
+
+	/* What the callbacks were told [worker]. */
+	bool cb_open;			/* opened succeeded, closed not run */
+	bool cb_active;			/* started ran, suspend not */
+	u32 cb_seq;			/* open_seq of that open */
+	struct vmb_gpadl *cb_ring;	/* its ring */
 };
 
-/* A channel is open while it has a ring: OPENCHANNEL sets it, close clears. */
-static inline bool vmb_channel_is_open(const struct vmb_channel *channel)
+/* Channels and the server hold references on each other's memory. */
+void vmb_channel_get(struct vmb_channel *channel);
+void vmb_channel_put(struct vmb_channel *channel);
+
+static inline u32 vmb_connection_id_of(u32 child_relid)
 {
-	return channel->ring_gpadl;
+	return child_relid ? VMB_CHANNEL_CONNECTION_ID_BASE + child_relid : 0;
 }
 
-static inline u32 vmb_channel_connection_id(const struct vmb_channel *channel)
-{
-	return channel->child_relid ?
-		VMB_CHANNEL_CONNECTION_ID_BASE + channel->child_relid : 0;
-}
+/* The enabled channel a guest message names by relid, or NULL. */
+struct vmb_channel *vmb_channel_by_relid(struct vmb_server *server,
+					 u32 child_relid);
+void vmb_channel_send_offer(struct vmb_server *server,
+			    struct vmb_channel *channel);
+void vmb_channel_reset(struct vmb_server *server, struct vmb_channel *channel);
+void vmb_channel_unlist(struct vmb_server *server,
+			struct vmb_channel *channel);
+void vmb_channel_guest_release(struct vmb_server *server,
+			       struct vmb_channel *channel);
+void vmb_channel_shut(struct vmb_server *server, struct vmb_channel *channel);
+void vmb_channel_init_work(struct vmb_channel *channel);
+void vmb_channel_kick(struct vmb_channel *channel);
+bool vmb_channel_in_work(const struct vmb_channel *channel);
+void vmb_channel_settle(struct vmb_channel *channel);
 
-struct vmb_gpadl;
-struct vmb_server;
-
-struct vmb_gpadl *vmb_channel_close(struct vmb_server *server,
-				    struct vmb_channel *channel);
-int vmb_channel_open_msg(struct vmb_server *server, const void *msg,
+int vmb_on_open_channel(struct vmb_server *server, const void *msg,
+			size_t len);
+int vmb_on_close_channel(struct vmb_server *server, const void *msg,
 			 size_t len);
-int vmb_channel_close_msg(struct vmb_server *server, const void *msg,
+int vmb_on_modify_channel(struct vmb_server *server, const void *msg,
 			  size_t len);
-int vmb_channel_modify_msg(struct vmb_server *server, const void *msg,
-			   size_t len);
-void vmb_offer_build(const struct vmb_channel *channel, u32 version,
-		     struct vmb_msg_offer_channel *offer);
+void vmb_offer_build(const struct vmb_channel *channel, u32 child_relid,
+		     u32 version, struct vmb_msg_offer_channel *offer);
+
+extern struct workqueue_struct *vmb_wq;
 
 #endif /* _VMBUS_SERVER_CHANNEL_H */

@@ -14,128 +14,103 @@
 #include "server.h"
 #include "trace.h"
 
-/* Exact-match negotiation: the guest asks for one version at a time. */
-static const u32 vmb_versions[] = {
-	VMB_VERSION_WS2008,
-	VMB_VERSION_WIN7,
-	VMB_VERSION_WIN8,
-	VMB_VERSION_WIN8_1,
-	VMB_VERSION_WIN10,
-	VMB_VERSION_WIN10_V4_1,
-	VMB_VERSION_WIN10_V5,
-	VMB_VERSION_WIN10_V5_1,
-	VMB_VERSION_WIN10_V5_2,
-	VMB_VERSION_WIN10_V5_3,
-};
-
-bool vmb_version_supported(u32 version)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(vmb_versions); i++)
-		if (vmb_versions[i] == version)
-			return true;
-	return false;
-}
-
-static const char * const vmb_reject_names[VMB_REJECT_REASON_COUNT] = {
-	[VMB_REJECT_SHORT]		= "short",
-	[VMB_REJECT_LONG]		= "overlong",
-	[VMB_REJECT_UNKNOWN_TYPE]	= "unknown type",
-	[VMB_REJECT_HOST_ONLY]		= "host-only type",
-	[VMB_REJECT_UNSUPPORTED]	= "unsupported type",
-	[VMB_REJECT_STATE]		= "wrong connection state",
-	[VMB_REJECT_CONNECTION_ID]	= "wrong connection id",
-	[VMB_REJECT_VERSION]		= "unsupported version",
-	[VMB_REJECT_RELID]		= "bad relid",
-	[VMB_REJECT_GPADL]		= "bad GPADL",
-	[VMB_REJECT_CHANNEL_STATE]	= "wrong channel state",
-	[VMB_REJECT_OPEN_PARAMS]	= "bad open parameters",
-};
-
-const char *vmb_reject_name(enum vmb_reject_reason reason)
-{
-	return vmb_reject_names[reason];
-}
-
 /**
- * vmb_server_reject() - count and log a guest message the server refuses
+ * vmb_reset_connection() - the guest's view of the server is gone
  * @server: the server
- * @reason: why
- * @msgtype: the message's type as the guest sent it
- * @err: the errno to return
  *
- * Return: @err.
+ * After UNLOAD, a new INITIATE_CONTACT or a VM reset the guest holds
+ * nothing: what was queued for it is dropped, open channels close (in
+ * their work), GPADLs are forgotten (without GPADL_TORNDOWN), relids
+ * waiting for RELID_RELEASED are free again, and every enabled channel
+ * will be offered anew.  The relids the guest held are remembered in
+ * @server->ended_relids until the next connection.
  */
-int vmb_server_reject(struct vmb_server *server,
-		      enum vmb_reject_reason reason, u32 msgtype, int err)
+void vmb_reset_connection(struct vmb_server *server)
 {
+	struct vmb_channel *channel, *tmp;
+
 	lockdep_assert_held(&server->lock);
-	server->rejected[reason]++;
-	pr_info_ratelimited("vmbus_server: guest message type %u rejected: %s\n",
-			    msgtype, vmb_reject_names[reason]);
-	return err;
+	server->conn_epoch++;
+	vmb_outq_drop(server);
+	server->reset_reply_len = 0;
+	list_for_each_entry_safe(channel, tmp, &server->channels, server_node)
+		vmb_channel_reset(server, channel);
+	vmb_gpadl_free_all(server);
+	server->conn_state = VMB_CONN_DISCONNECTED;
 }
 
-static int vmb_handle_initiate_contact(struct vmb_server *server,
-				       const void *msg, size_t len)
+static int vmb_on_initiate_contact(struct vmb_server *server,
+				   const void *msg, size_t len)
 {
 	const struct vmb_msg_initiate_contact *ic = msg;
 	struct vmb_msg_version_response resp = {
 		.header.msgtype = cpu_to_le32(VMB_MSG_VERSION_RESPONSE),
 	};
 	u32 version = le32_to_cpu(ic->version);
+	u32 target_vcpu = le32_to_cpu(ic->target_vcpu);
+	bool v5 = version >= VMB_VERSION_WIN10_V5;
+	u8 sint = v5 ? ic->msg_sint : VMB_DEFAULT_MESSAGE_SINT;
+	u8 vtl = v5 ? ic->msg_vtl : 0;
 
 	/*
 	 * Whatever the guest had is gone: it asks again only after a reset
 	 * or reload, and holds none of the relids it was offered before.
 	 */
-	vmb_server_reset_connection(server);
+	vmb_reset_connection(server);
 
+	/* A refusal goes where the guest can hear it. */
+	if (target_vcpu > VMB_MAX_VP_INDEX || sint >= VMB_SINT_COUNT || vtl) {
+		server->target_vcpu = 0;
+		server->msg_sint = VMB_DEFAULT_MESSAGE_SINT;
+		vmb_reset_reply(server, &resp, sizeof(resp));
+		return vmb_reject(server, VMB_REJECT_CONTACT_PARAMS,
+				  VMB_MSG_INITIATE_CONTACT, -EINVAL);
+	}
+	server->target_vcpu = target_vcpu;
+	server->msg_sint = sint;
 	if (!vmb_version_supported(version)) {
-		vmb_server_post(server, &resp, sizeof(resp));
-		return vmb_server_reject(server, VMB_REJECT_VERSION,
-					 VMB_MSG_INITIATE_CONTACT, -EPROTONOSUPPORT);
+		vmb_reset_reply(server, &resp, sizeof(resp));
+		return vmb_reject(server, VMB_REJECT_VERSION,
+				  VMB_MSG_INITIATE_CONTACT, -EPROTONOSUPPORT);
 	}
 
 	bitmap_zero(server->ended_relids, VMB_MAX_RELID + 1);
 	server->version = version;
-	server->target_vcpu = le32_to_cpu(ic->target_vcpu);
-	server->msg_sint = version >= VMB_VERSION_WIN10_V5 ? ic->msg_sint : 0;
 	server->conn_state = VMB_CONN_CONNECTED;
 
 	resp.version_supported = 1;
 	/* From 5.0 on the guest posts every later message to the id we
 	 * name here; before, the word repeats the version.
 	 */
-	if (version >= VMB_VERSION_WIN10_V5)
+	if (v5)
 		resp.msg_conn_id = cpu_to_le32(VMB_MESSAGE_CONNECTION_ID);
 	else
 		resp.msg_conn_id = cpu_to_le32(version);
-	vmb_server_post(server, &resp, sizeof(resp));
+	vmb_reset_reply(server, &resp, sizeof(resp));
 	return 0;
 }
 
-static int vmb_handle_request_offers(struct vmb_server *server,
-				     const void *msg, size_t len)
+static int vmb_on_request_offers(struct vmb_server *server,
+				 const void *msg, size_t len)
 {
 	struct vmb_msg_header done = {
 		.msgtype = cpu_to_le32(VMB_MSG_ALLOFFERS_DELIVERED),
 	};
 	struct vmb_channel *channel;
 
-	list_for_each_entry(channel, &server->channels, server_node)
-		vmb_server_send_offer(server, channel);
-	vmb_server_post(server, &done, sizeof(done));
 	server->conn_state = VMB_CONN_OFFERS_REQUESTED;
+	list_for_each_entry(channel, &server->channels, server_node)
+		vmb_channel_send_offer(server, channel);
+	vmb_post(server, &done, sizeof(done));
 	return 0;
 }
 
-static int vmb_handle_relid_released(struct vmb_server *server,
-				     const void *msg, size_t len)
+static int vmb_on_relid_released(struct vmb_server *server,
+				 const void *msg, size_t len)
 {
 	const struct vmb_msg_relid *rel = msg;
 	u32 relid = le32_to_cpu(rel->child_relid);
+	struct vmb_channel *channel;
 
 	/*
 	 * After UNLOAD a Linux guest releases every relid it held; the
@@ -144,38 +119,42 @@ static int vmb_handle_relid_released(struct vmb_server *server,
 	if (server->conn_state == VMB_CONN_DISCONNECTED) {
 		if (relid > VMB_MAX_RELID ||
 		    !__test_and_clear_bit(relid, server->ended_relids))
-			return vmb_server_reject(server, VMB_REJECT_STATE,
-						 VMB_MSG_RELID_RELEASED, -EPROTO);
+			return vmb_reject(server, VMB_REJECT_STATE,
+					  VMB_MSG_RELID_RELEASED, -EPROTO);
 		return 0;
 	}
-	if (xa_load(&server->relids, relid) != VMB_RELID_RELEASE_PENDING)
-		return vmb_server_reject(server, VMB_REJECT_RELID,
-					 VMB_MSG_RELID_RELEASED, -ENOENT);
-	/* GPADLs the guest did not tear down die with its relid. */
+	channel = xa_load(&server->relids, relid);
+	if (channel && channel->release_pending) {
+		/* The answer to a rescind: the relid is free again. */
+		server->releases_answered++;
+		channel->release_pending = false;
+		vmb_gpadl_free_relid(server, relid);
+		if (channel->state == VMB_CHANNEL_DISABLED)
+			vmb_channel_unlist(server, channel);
+		else
+			vmb_channel_send_offer(server, channel);
+		return 0;
+	}
+	channel = vmb_channel_by_relid(server, relid);
+	if (!channel)
+		return vmb_reject(server, VMB_REJECT_RELID,
+				  VMB_MSG_RELID_RELEASED, -ENOENT);
+	/* Unprompted: the guest gave up on the offer. */
+	server->releases_unprompted++;
+	vmb_channel_guest_release(server, channel);
 	vmb_gpadl_free_relid(server, relid);
-	xa_erase(&server->relids, relid);
-	wake_up_all(&server->release_wq);
 	return 0;
 }
 
-static int vmb_handle_modify_channel(struct vmb_server *server,
-				     const void *msg, size_t len)
-{
-	if (server->version < VMB_VERSION_WIN10_V4_1)
-		return vmb_server_reject(server, VMB_REJECT_UNSUPPORTED,
-					 VMB_MSG_MODIFYCHANNEL, -EOPNOTSUPP);
-	return vmb_channel_modify_msg(server, msg, len);
-}
-
-static int vmb_handle_unload(struct vmb_server *server, const void *msg,
-			     size_t len)
+static int vmb_on_unload(struct vmb_server *server, const void *msg,
+			 size_t len)
 {
 	struct vmb_msg_header resp = {
 		.msgtype = cpu_to_le32(VMB_MSG_UNLOAD_RESPONSE),
 	};
 
-	vmb_server_reset_connection(server);
-	vmb_server_post(server, &resp, sizeof(resp));
+	vmb_reset_connection(server);
+	vmb_reset_reply(server, &resp, sizeof(resp));
 	return 0;
 }
 
@@ -183,9 +162,23 @@ static int vmb_handle_unload(struct vmb_server *server, const void *msg,
 #define VMB_CONNECTED	(BIT(VMB_CONN_CONNECTED) | \
 			 BIT(VMB_CONN_OFFERS_REQUESTED))
 
+/* Which message connection id a type must arrive on. */
+enum vmb_conn_id_rule {
+	/* VMB_MESSAGE_CONNECTION_ID, the one VERSION_RESPONSE names. */
+	VMB_CONN_ID_MESSAGE,
+	/* INITIATE_CONTACT: VMB_MESSAGE_CONNECTION_ID_4 from 5.0 on. */
+	VMB_CONN_ID_CONTACT,
+};
+
+/*
+ * One row per type the guest may send: everything that is checked before
+ * the handler runs.  @min_version applies once a version is negotiated.
+ */
 struct vmb_msg_handler {
 	size_t min_len;
+	u32 min_version;
 	u32 states;		/* BIT(enum vmb_conn_state) that accept it */
+	enum vmb_conn_id_rule conn_id;
 	int (*handle)(struct vmb_server *server, const void *msg, size_t len);
 };
 
@@ -197,54 +190,56 @@ static const struct vmb_msg_handler vmb_msg_handlers[VMB_MSG_COUNT] = {
 	[VMB_MSG_INITIATE_CONTACT] = {
 		.min_len = sizeof(struct vmb_msg_initiate_contact),
 		.states = VMB_ANY_STATE,
-		.handle = vmb_handle_initiate_contact,
+		.conn_id = VMB_CONN_ID_CONTACT,
+		.handle = vmb_on_initiate_contact,
 	},
 	[VMB_MSG_REQUESTOFFERS] = {
 		.min_len = sizeof(struct vmb_msg_header),
 		.states = BIT(VMB_CONN_CONNECTED),
-		.handle = vmb_handle_request_offers,
+		.handle = vmb_on_request_offers,
 	},
 	[VMB_MSG_RELID_RELEASED] = {
 		.min_len = sizeof(struct vmb_msg_relid),
 		/* Disconnected: only the late releases after UNLOAD. */
 		.states = BIT(VMB_CONN_DISCONNECTED) |
 			  BIT(VMB_CONN_OFFERS_REQUESTED),
-		.handle = vmb_handle_relid_released,
+		.handle = vmb_on_relid_released,
 	},
 	[VMB_MSG_UNLOAD] = {
 		.min_len = sizeof(struct vmb_msg_header),
 		.states = VMB_CONNECTED,
-		.handle = vmb_handle_unload,
+		.handle = vmb_on_unload,
 	},
 	[VMB_MSG_GPADL_HEADER] = {
 		.min_len = sizeof(struct vmb_msg_gpadl_header),
 		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
-		.handle = vmb_gpadl_header,
+		.handle = vmb_on_gpadl_header,
 	},
 	[VMB_MSG_GPADL_BODY] = {
 		.min_len = sizeof(struct vmb_msg_gpadl_body),
 		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
-		.handle = vmb_gpadl_body,
+		.handle = vmb_on_gpadl_body,
 	},
 	[VMB_MSG_GPADL_TEARDOWN] = {
 		.min_len = sizeof(struct vmb_msg_gpadl_teardown),
 		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
-		.handle = vmb_gpadl_teardown,
+		.handle = vmb_on_gpadl_teardown,
 	},
 	[VMB_MSG_OPENCHANNEL] = {
 		.min_len = sizeof(struct vmb_msg_open_channel),
 		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
-		.handle = vmb_channel_open_msg,
+		.handle = vmb_on_open_channel,
 	},
 	[VMB_MSG_CLOSECHANNEL] = {
 		.min_len = sizeof(struct vmb_msg_relid),
 		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
-		.handle = vmb_channel_close_msg,
+		.handle = vmb_on_close_channel,
 	},
 	[VMB_MSG_MODIFYCHANNEL] = {
 		.min_len = sizeof(struct vmb_msg_modify_channel),
+		.min_version = VMB_VERSION_WIN10_V4_1,
 		.states = BIT(VMB_CONN_OFFERS_REQUESTED),
-		.handle = vmb_handle_modify_channel,
+		.handle = vmb_on_modify_channel,
 	},
 };
 
@@ -268,97 +263,95 @@ static bool vmb_msg_host_only(u32 type)
 	}
 }
 
-/*
- * INITIATE_CONTACT for 5.0 and later goes to connection id 4, older ones to
- * 1; everything else to 1, which is also the id VERSION_RESPONSE names.
- */
-static u32 vmb_expected_conn_id(u32 type, const void *msg)
+static u32 vmb_expected_conn_id(const struct vmb_msg_handler *h,
+				const void *msg)
 {
 	const struct vmb_msg_initiate_contact *ic = msg;
 
-	if (type == VMB_MSG_INITIATE_CONTACT &&
+	if (h->conn_id == VMB_CONN_ID_CONTACT &&
 	    le32_to_cpu(ic->version) >= VMB_VERSION_WIN10_V5)
 		return VMB_MESSAGE_CONNECTION_ID_4;
 	return VMB_MESSAGE_CONNECTION_ID;
 }
 
-/**
- * vmb_server_deliver_guest_message() - hand the server a message the guest posted
- * @server: the server
- * @connection_id: the connection id the guest posted it to
- * @msg: the HvPostMessage payload, 8-byte header included
- * @len: its length
- *
- * Replies go out through the transport's post_message before this returns,
- * or are queued behind messages the guest has not taken yet.  A rejected
- * message is counted and logged (rate-limited) and leaves the server
- * usable.
- *
- * Context: process context; may sleep.
- * Return: 0, or a negative errno for a rejected message: -EINVAL (bad
- * length or %NULL message), -EBADMSG (unknown or host-only type),
- * -EOPNOTSUPP (type not served), -EPROTO (wrong state or connection id),
- * -EPROTONOSUPPORT (version refused; the guest got a VERSION_RESPONSE
- * saying so), -ENOENT (unknown relid), -ENODEV (server destroyed).
- */
-int vmb_server_deliver_guest_message(struct vmb_server *server,
-				     u32 connection_id, const void *msg,
-				     size_t len)
+/* Check a message against its row; 0 or the errno of the rejection. */
+static int vmb_check(struct vmb_server *server, u32 connection_id,
+		     const void *msg, size_t len,
+		     const struct vmb_msg_handler **hp)
 {
 	const struct vmb_msg_handler *h;
+	u32 type;
+
+	if (len < sizeof(struct vmb_msg_header))
+		return vmb_reject(server, VMB_REJECT_SHORT, 0, -EINVAL);
+	type = le32_to_cpu(((const struct vmb_msg_header *)msg)->msgtype);
+	if (connection_id != VMB_MESSAGE_CONNECTION_ID &&
+	    connection_id != VMB_MESSAGE_CONNECTION_ID_4)
+		return vmb_reject(server, VMB_REJECT_CONNECTION_ID, type,
+				  -ENXIO);
+	if (len > VMB_MSG_MAX_SIZE)
+		return vmb_reject(server, VMB_REJECT_LONG, type, -EINVAL);
+	if (type >= VMB_MSG_COUNT || type == VMB_MSG_INVALID)
+		return vmb_reject(server, VMB_REJECT_UNKNOWN_TYPE, type,
+				  -EBADMSG);
+	if (vmb_msg_host_only(type))
+		return vmb_reject(server, VMB_REJECT_HOST_ONLY, type, -EBADMSG);
+	h = &vmb_msg_handlers[type];
+	if (!h->handle)
+		return vmb_reject(server, VMB_REJECT_UNSUPPORTED, type,
+				  -EOPNOTSUPP);
+	if (len < h->min_len)
+		return vmb_reject(server, VMB_REJECT_SHORT, type, -EINVAL);
+	if (!(h->states & BIT(server->conn_state)))
+		return vmb_reject(server, VMB_REJECT_STATE, type, -EPROTO);
+	if (server->conn_state != VMB_CONN_DISCONNECTED &&
+	    server->version < h->min_version)
+		return vmb_reject(server, VMB_REJECT_UNSUPPORTED, type,
+				  -EOPNOTSUPP);
+	if (connection_id != vmb_expected_conn_id(h, msg))
+		return vmb_reject(server, VMB_REJECT_CONNECTION_ID, type,
+				  -EPROTO);
+	*hp = h;
+	return 0;
+}
+
+/**
+ * vmb_dispatch() - check a guest message and run its handler
+ * @server: the server
+ * @connection_id: the connection id the guest posted it to
+ * @msg: the message as the transport has it
+ * @len: its length
+ *
+ * The message is copied once, at most VMB_MSG_MAX_SIZE bytes, before
+ * anything reads it: the guest may still be writing the transport's copy.
+ *
+ * Return: see vmb_server_deliver_guest_message().
+ */
+int vmb_dispatch(struct vmb_server *server, u32 connection_id,
+		 const void *msg, size_t len)
+{
+	u64 buf[VMB_MSG_MAX_SIZE / sizeof(u64)];
+	const struct vmb_msg_handler *h = NULL;
 	u32 type = 0;
 	int ret;
 
-	if (!server || !msg)
-		return -EINVAL;
+	memcpy(buf, msg, min(len, sizeof(buf)));
+	if (len >= sizeof(struct vmb_msg_header))
+		type = le32_to_cpu(((struct vmb_msg_header *)buf)->msgtype);
 
 	mutex_lock(&server->lock);
 	if (server->dead) {
 		ret = -ENODEV;
-		goto out;
+	} else if (server->outq_len >= VMB_OUTQ_WATERMARK) {
+		/* Back-pressure: nothing of the message is done. */
+		server->held_back++;
+		ret = -EAGAIN;
+	} else {
+		ret = vmb_check(server, connection_id, buf, len, &h);
 	}
-	if (len < sizeof(struct vmb_msg_header)) {
-		ret = vmb_server_reject(server, VMB_REJECT_SHORT, 0, -EINVAL);
-		goto out;
-	}
-	type = le32_to_cpu(((const struct vmb_msg_header *)msg)->msgtype);
-	if (len > VMB_MSG_MAX_SIZE) {
-		ret = vmb_server_reject(server, VMB_REJECT_LONG, type, -EINVAL);
-		goto out;
-	}
-	if (type >= VMB_MSG_COUNT || type == VMB_MSG_INVALID) {
-		ret = vmb_server_reject(server, VMB_REJECT_UNKNOWN_TYPE, type,
-					-EBADMSG);
-		goto out;
-	}
-	if (vmb_msg_host_only(type)) {
-		ret = vmb_server_reject(server, VMB_REJECT_HOST_ONLY, type,
-					-EBADMSG);
-		goto out;
-	}
-	h = &vmb_msg_handlers[type];
-	if (!h->handle) {
-		ret = vmb_server_reject(server, VMB_REJECT_UNSUPPORTED, type,
-					-EOPNOTSUPP);
-		goto out;
-	}
-	if (len < h->min_len) {
-		ret = vmb_server_reject(server, VMB_REJECT_SHORT, type, -EINVAL);
-		goto out;
-	}
-	if (!(h->states & BIT(server->conn_state))) {
-		ret = vmb_server_reject(server, VMB_REJECT_STATE, type, -EPROTO);
-		goto out;
-	}
-	if (connection_id != vmb_expected_conn_id(type, msg)) {
-		ret = vmb_server_reject(server, VMB_REJECT_CONNECTION_ID, type,
-					-EPROTO);
-		goto out;
-	}
-	ret = h->handle(server, msg, len);
-out:
+	if (h)
+		ret = h->handle(server, buf, len);
 	trace_vmb_server_msg_in(server->id, connection_id, type, len, ret);
 	mutex_unlock(&server->lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(vmb_server_deliver_guest_message, VMBUS_SERVER);

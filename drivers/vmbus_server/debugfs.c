@@ -25,23 +25,37 @@ static const char * const vmb_gpadl_state_names[] = {
 	[VMB_GPADL_TEARING_DOWN] = "tearing down",
 };
 
+static const char * const vmb_guest_open_names[] = {
+	[VMB_GUEST_CLOSED] = "closed",
+	[VMB_GUEST_OPENING] = "opening",
+	[VMB_GUEST_OPEN] = "open",
+};
+
 static void vmb_debugfs_show_channel(struct seq_file *m,
 				     const struct vmb_channel *channel)
 {
-	seq_printf(m, "channel relid %u connection_id 0x%x: %s%s%s\n",
-		   channel->child_relid, vmb_channel_connection_id(channel),
-		   channel->offered ? "offered" : "not offered",
-		   vmb_channel_is_open(channel) ? ", open" : ", closed",
-		   channel->running ? ", running" : ", stopped");
+	seq_printf(m, "channel relid %u connection_id 0x%x: %s, %s%s, %s, %s\n",
+		   channel->child_relid,
+		   vmb_connection_id_of(channel->child_relid),
+		   channel->state == VMB_CHANNEL_ENABLED ? "enabled" : "disabled",
+		   channel->offered ? "offered" :
+		   channel->release_pending ? "awaiting RELID_RELEASED" :
+		   channel->released ? "released by the guest" : "not offered",
+		   channel->rescind_due ? ", rescind due" : "",
+		   vmb_guest_open_names[channel->guest_open],
+		   channel->running ? "running" : "stopped");
 	seq_printf(m, "  name \"%s\" type %pUl instance %pUl\n",
 		   channel->name ?: "", &channel->interface_type,
 		   &channel->interface_instance);
 	seq_printf(m, "  mmio_megabytes %u mmio_megabytes_optional %u max_packet_size %u flags 0x%x\n",
 		   channel->mmio_megabytes, channel->mmio_megabytes_optional,
 		   channel->max_packet_size, channel->flags);
-	if (vmb_channel_is_open(channel))
+	seq_printf(m, "  callbacks told: %s%s\n",
+		   channel->cb_open ? "opened" : "closed",
+		   channel->cb_active ? ", active" : "");
+	if (channel->cb_ring)
 		seq_printf(m, "  ring gpadl 0x%x downstream offset %u target vp %u\n",
-			   channel->ring_gpadl->id,
+			   channel->cb_ring->id,
 			   channel->downstream_ring_page_offset,
 			   channel->target_vp);
 }
@@ -52,7 +66,6 @@ static int vmb_server_state_show(struct seq_file *m, void *unused)
 	const struct vmb_channel *channel;
 	const struct vmb_gpadl *gpadl;
 	unsigned long index;
-	void *entry;
 	int i;
 
 	mutex_lock(&server->lock);
@@ -60,26 +73,25 @@ static int vmb_server_state_show(struct seq_file *m, void *unused)
 		   vmb_conn_state_names[server->conn_state],
 		   server->version >> 16, server->version & 0xffff,
 		   server->target_vcpu, server->msg_sint);
-	seq_printf(m, "outgoing queue: %u queued, %llu dropped\n",
-		   server->outq_len, server->dropped);
+	seq_printf(m, "outgoing queue: %u queued (watermark %u)%s, %llu transport errors, %llu guest messages held back\n",
+		   server->outq_len, VMB_OUTQ_WATERMARK,
+		   server->tx_busy ? ", slot busy" : "", server->tx_errors,
+		   server->held_back);
 	seq_puts(m, "rejected:");
 	for (i = 0; i < VMB_REJECT_REASON_COUNT; i++)
 		seq_printf(m, " %s=%llu", vmb_reject_name(i),
 			   server->rejected[i]);
 	seq_putc(m, '\n');
+	seq_printf(m, "relids released by the guest: %llu after a rescind, %llu unprompted\n",
+		   server->releases_answered, server->releases_unprompted);
 	list_for_each_entry(channel, &server->channels, server_node)
 		vmb_debugfs_show_channel(m, channel);
-	xa_for_each(&server->relids, index, entry)
-		if (entry == VMB_RELID_RELEASE_PENDING)
-			seq_printf(m, "relid %lu: rescinded, awaiting RELID_RELEASED\n",
-				   index);
-	seq_printf(m, "gpadls: %u, %u bytes of ranges\n", server->gpadl_count,
-		   server->gpadl_bytes);
+	seq_printf(m, "gpadls: %zu bytes held\n", server->gpadl_bytes);
 	xa_for_each(&server->gpadls, index, gpadl)
 		seq_printf(m, "gpadl 0x%lx relid %u: %s%s, %u pages\n", index,
 			   gpadl->child_relid,
 			   vmb_gpadl_state_names[gpadl->state],
-			   gpadl->in_use ? ", ring of the open channel" : "",
+			   gpadl->in_use ? ", ring of a channel" : "",
 			   gpadl->page_count);
 	mutex_unlock(&server->lock);
 	return 0;

@@ -14,6 +14,12 @@
 #include "gpadl.h"
 #include "server.h"
 
+/* What a GPADL counts against VMB_SERVER_MAX_GPADL_BYTES. */
+static size_t vmb_gpadl_cost(u16 range_buflen)
+{
+	return sizeof(struct vmb_gpadl) + range_buflen;
+}
+
 static void vmb_gpadl_send_created(struct vmb_server *server, u32 child_relid,
 				   u32 id, u32 status)
 {
@@ -24,7 +30,7 @@ static void vmb_gpadl_send_created(struct vmb_server *server, u32 child_relid,
 		.status = cpu_to_le32(status),
 	};
 
-	vmb_server_post(server, &msg, sizeof(msg));
+	vmb_post(server, &msg, sizeof(msg));
 }
 
 static void vmb_gpadl_send_torndown(struct vmb_server *server, u32 id)
@@ -34,17 +40,33 @@ static void vmb_gpadl_send_torndown(struct vmb_server *server, u32 id)
 		.gpadl = cpu_to_le32(id),
 	};
 
-	vmb_server_post(server, &msg, sizeof(msg));
+	vmb_post(server, &msg, sizeof(msg));
 }
 
 static void vmb_gpadl_free(struct vmb_server *server, struct vmb_gpadl *gpadl)
 {
 	lockdep_assert_held(&server->lock);
-	xa_erase(&server->gpadls, gpadl->id);
-	server->gpadl_count--;
-	server->gpadl_bytes -= gpadl->len;
-	kfree(gpadl->ranges);
+	if (!gpadl->orphan)
+		xa_erase(&server->gpadls, gpadl->id);
+	server->gpadl_bytes -= vmb_gpadl_cost(gpadl->len);
+	kvfree(gpadl->ranges);
 	kfree(gpadl);
+}
+
+/*
+ * The guest's view of the GPADL is gone (its relid was released or its
+ * connection ended).  A channel still using it as its ring keeps the
+ * memory until it lets go of it; the id is free for the guest at once.
+ */
+static void vmb_gpadl_forget(struct vmb_server *server,
+			     struct vmb_gpadl *gpadl)
+{
+	if (!gpadl->in_use) {
+		vmb_gpadl_free(server, gpadl);
+		return;
+	}
+	xa_erase(&server->gpadls, gpadl->id);
+	gpadl->orphan = true;
 }
 
 /* Refuse a GPADL the guest described: it gets GPADL_CREATED with a failure
@@ -57,7 +79,7 @@ static int vmb_gpadl_fail(struct vmb_server *server, struct vmb_gpadl *gpadl,
 
 	vmb_gpadl_free(server, gpadl);
 	vmb_gpadl_send_created(server, relid, id, VMB_STATUS_UNSUCCESSFUL);
-	return vmb_server_reject(server, reason, msgtype, -EINVAL);
+	return vmb_reject(server, reason, msgtype, -EINVAL);
 }
 
 /*
@@ -113,14 +135,14 @@ static int vmb_gpadl_take(struct vmb_server *server, struct vmb_gpadl *gpadl,
 }
 
 /**
- * vmb_gpadl_header() - GPADL_HEADER: a new GPADL for an offered channel
+ * vmb_on_gpadl_header() - GPADL_HEADER: a new GPADL for an offered channel
  * @server: the server
  * @msg: the message, at least a struct vmb_msg_gpadl_header
  * @len: its length
  *
  * Return: 0, or a negative errno after a GPADL_CREATED failure reply.
  */
-int vmb_gpadl_header(struct vmb_server *server, const void *msg, size_t len)
+int vmb_on_gpadl_header(struct vmb_server *server, const void *msg, size_t len)
 {
 	const struct vmb_msg_gpadl_header *hdr = msg;
 	u32 relid = le32_to_cpu(hdr->child_relid);
@@ -132,11 +154,11 @@ int vmb_gpadl_header(struct vmb_server *server, const void *msg, size_t len)
 	int ret;
 
 	lockdep_assert_held(&server->lock);
-	channel = vmb_server_channel_by_relid(server, relid);
+	channel = vmb_channel_by_relid(server, relid);
 	if (!channel || !channel->offered) {
 		vmb_gpadl_send_created(server, relid, id,
 				       VMB_STATUS_UNSUCCESSFUL);
-		return vmb_server_reject(server, VMB_REJECT_RELID,
+		return vmb_reject(server, VMB_REJECT_RELID,
 					 VMB_MSG_GPADL_HEADER, -ENOENT);
 	}
 	/*
@@ -146,24 +168,24 @@ int vmb_gpadl_header(struct vmb_server *server, const void *msg, size_t len)
 	if (xa_load(&server->gpadls, id)) {
 		vmb_gpadl_send_created(server, relid, id,
 				       VMB_STATUS_UNSUCCESSFUL);
-		return vmb_server_reject(server, VMB_REJECT_GPADL,
+		return vmb_reject(server, VMB_REJECT_GPADL,
 					 VMB_MSG_GPADL_HEADER, -EEXIST);
 	}
 	/* At least one range with one frame each; whole 8-byte words. */
 	if (!count || buflen % sizeof(u64) ||
 	    buflen / (sizeof(struct vmb_gpa_range) + sizeof(u64)) < count ||
-	    server->gpadl_count >= VMB_SERVER_MAX_GPADLS ||
-	    server->gpadl_bytes + buflen > VMB_SERVER_MAX_GPADL_BYTES) {
+	    server->gpadl_bytes + vmb_gpadl_cost(buflen) >
+	    VMB_SERVER_MAX_GPADL_BYTES) {
 		vmb_gpadl_send_created(server, relid, id,
 				       VMB_STATUS_UNSUCCESSFUL);
-		return vmb_server_reject(server, VMB_REJECT_GPADL,
+		return vmb_reject(server, VMB_REJECT_GPADL,
 					 VMB_MSG_GPADL_HEADER, -EINVAL);
 	}
 
 	gpadl = kzalloc(sizeof(*gpadl), GFP_KERNEL);
 	if (!gpadl)
 		goto nomem;
-	gpadl->ranges = kzalloc(buflen, GFP_KERNEL);
+	gpadl->ranges = kvzalloc(buflen, GFP_KERNEL);
 	if (!gpadl->ranges)
 		goto nomem_free;
 	gpadl->id = id;
@@ -173,13 +195,12 @@ int vmb_gpadl_header(struct vmb_server *server, const void *msg, size_t len)
 	ret = xa_insert(&server->gpadls, id, gpadl, GFP_KERNEL);
 	if (ret)
 		goto nomem_free;
-	server->gpadl_count++;
-	server->gpadl_bytes += buflen;
+	server->gpadl_bytes += vmb_gpadl_cost(buflen);
 	return vmb_gpadl_take(server, gpadl, hdr + 1, len - sizeof(*hdr),
 			      VMB_MSG_GPADL_HEADER);
 
 nomem_free:
-	kfree(gpadl->ranges);
+	kvfree(gpadl->ranges);
 	kfree(gpadl);
 nomem:
 	vmb_gpadl_send_created(server, relid, id, VMB_STATUS_UNSUCCESSFUL);
@@ -187,7 +208,7 @@ nomem:
 }
 
 /**
- * vmb_gpadl_body() - GPADL_BODY: more frames of a GPADL in progress
+ * vmb_on_gpadl_body() - GPADL_BODY: more frames of a GPADL in progress
  * @server: the server
  * @msg: the message, at least a struct vmb_msg_gpadl_body
  * @len: its length
@@ -198,7 +219,7 @@ nomem:
  *
  * Return: 0 or a negative errno.
  */
-int vmb_gpadl_body(struct vmb_server *server, const void *msg, size_t len)
+int vmb_on_gpadl_body(struct vmb_server *server, const void *msg, size_t len)
 {
 	const struct vmb_msg_gpadl_body *body = msg;
 	struct vmb_gpadl *gpadl;
@@ -206,7 +227,7 @@ int vmb_gpadl_body(struct vmb_server *server, const void *msg, size_t len)
 	lockdep_assert_held(&server->lock);
 	gpadl = xa_load(&server->gpadls, le32_to_cpu(body->gpadl));
 	if (!gpadl || gpadl->state != VMB_GPADL_IN_PROGRESS)
-		return vmb_server_reject(server, VMB_REJECT_GPADL,
+		return vmb_reject(server, VMB_REJECT_GPADL,
 					 VMB_MSG_GPADL_BODY, -ENOENT);
 	return vmb_gpadl_take(server, gpadl, body + 1, len - sizeof(*body),
 			      VMB_MSG_GPADL_BODY);
@@ -234,7 +255,7 @@ struct vmb_gpadl *vmb_gpadl_find(struct vmb_server *server, u32 id,
 }
 
 /**
- * vmb_gpadl_teardown() - GPADL_TEARDOWN
+ * vmb_on_gpadl_teardown() - GPADL_TEARDOWN
  * @server: the server
  * @msg: the message
  * @len: its length
@@ -244,8 +265,8 @@ struct vmb_gpadl *vmb_gpadl_find(struct vmb_server *server, u32 id,
  *
  * Return: 0 or a negative errno.
  */
-int vmb_gpadl_teardown(struct vmb_server *server, const void *msg,
-		       size_t len)
+int vmb_on_gpadl_teardown(struct vmb_server *server, const void *msg,
+			  size_t len)
 {
 	const struct vmb_msg_gpadl_teardown *td = msg;
 	struct vmb_gpadl *gpadl;
@@ -254,7 +275,7 @@ int vmb_gpadl_teardown(struct vmb_server *server, const void *msg,
 	gpadl = vmb_gpadl_find(server, le32_to_cpu(td->gpadl),
 			       le32_to_cpu(td->child_relid));
 	if (!gpadl)
-		return vmb_server_reject(server, VMB_REJECT_GPADL,
+		return vmb_reject(server, VMB_REJECT_GPADL,
 					 VMB_MSG_GPADL_TEARDOWN, -ENOENT);
 	if (gpadl->in_use) {
 		gpadl->state = VMB_GPADL_TEARING_DOWN;
@@ -266,11 +287,29 @@ int vmb_gpadl_teardown(struct vmb_server *server, const void *msg,
 }
 
 /**
- * vmb_gpadl_release() - an open channel no longer uses its ring GPADL
+ * vmb_gpadl_is_ring() - whether a GPADL can carry a channel's two rings
+ * @gpadl: a created GPADL
+ *
+ * Rings are whole pages from the start of one range: the ring code maps
+ * them page by page.
+ *
+ * Return: true for one range at byte offset 0 of a whole number of pages.
+ */
+bool vmb_gpadl_is_ring(const struct vmb_gpadl *gpadl)
+{
+	const struct vmb_gpa_range *range = (const void *)gpadl->ranges;
+
+	return gpadl->range_count == 1 && !le32_to_cpu(range->byte_offset) &&
+	       !(le32_to_cpu(range->byte_count) % VMB_PAGE_SIZE);
+}
+
+/**
+ * vmb_gpadl_release() - a channel no longer uses its ring GPADL
  * @server: the server
  * @gpadl: the GPADL, or %NULL
  *
- * Finishes a teardown the guest asked for while the channel was open.
+ * Finishes a teardown the guest asked for while the channel used it, and
+ * frees a GPADL whose connection ended meanwhile.
  */
 void vmb_gpadl_release(struct vmb_server *server, struct vmb_gpadl *gpadl)
 {
@@ -278,7 +317,9 @@ void vmb_gpadl_release(struct vmb_server *server, struct vmb_gpadl *gpadl)
 	if (!gpadl)
 		return;
 	gpadl->in_use = false;
-	if (gpadl->state == VMB_GPADL_TEARING_DOWN) {
+	if (gpadl->orphan) {
+		vmb_gpadl_free(server, gpadl);
+	} else if (gpadl->state == VMB_GPADL_TEARING_DOWN) {
 		vmb_gpadl_send_torndown(server, gpadl->id);
 		vmb_gpadl_free(server, gpadl);
 	}
@@ -297,7 +338,7 @@ void vmb_gpadl_free_relid(struct vmb_server *server, u32 child_relid)
 	lockdep_assert_held(&server->lock);
 	xa_for_each(&server->gpadls, id, gpadl)
 		if (gpadl->child_relid == child_relid)
-			vmb_gpadl_free(server, gpadl);
+			vmb_gpadl_forget(server, gpadl);
 }
 
 /**
@@ -311,5 +352,5 @@ void vmb_gpadl_free_all(struct vmb_server *server)
 
 	lockdep_assert_held(&server->lock);
 	xa_for_each(&server->gpadls, id, gpadl)
-		vmb_gpadl_free(server, gpadl);
+		vmb_gpadl_forget(server, gpadl);
 }

@@ -14,13 +14,16 @@ struct vmb_server;
 #define VMB_PAGE_SIZE			4096
 
 /*
- * A guest may describe at most this many GPADLs, in progress or created, and
- * at most this many bytes of range data over all of them, so that it cannot
- * make the host allocate without bound.  range_buflen is 16 bits, so one
- * GPADL is at most 64 KiB of ranges (8190 frames, 32 MiB of guest memory).
+ * What one server holds for its guest's GPADLs, range data and bookkeeping
+ * together, so that a guest cannot make the host allocate without bound.
+ * The bound is on memory, not on a count: range_buflen is 16 bits, so one
+ * GPADL is at most 64 KiB of ranges (8190 frames, 32 MiB of guest memory;
+ * Linux netvsc's largest receive buffer is 31 MiB), and a ring of 1 MiB
+ * takes about 2 KiB.  8 MiB is a 1 MiB ring on each of the 2047 relids
+ * (an hv_sock guest opens a channel per connection) with room for the
+ * receive and send buffers of a dozen devices at their largest.
  */
-#define VMB_SERVER_MAX_GPADLS		1024
-#define VMB_SERVER_MAX_GPADL_BYTES	(4 << 20)
+#define VMB_SERVER_MAX_GPADL_BYTES	(8 << 20)
 
 /*
  * VMB_GPADL_IN_PROGRESS: the header arrived, frames are still coming in
@@ -40,7 +43,10 @@ struct vmb_gpadl {
 	u32 id;
 	u32 child_relid;
 	enum vmb_gpadl_state state;
-	bool in_use;		/* the ring of an open channel */
+	bool in_use;		/* the ring of an open (or opening) channel */
+	bool orphan;		/* its connection ended while in use: freed
+				 * when the channel lets go of it
+				 */
 	u16 range_count;
 	u16 len;		/* bytes of range data: range_buflen */
 	u16 received;		/* bytes of range data so far */
@@ -48,12 +54,13 @@ struct vmb_gpadl {
 	u8 *ranges;		/* struct vmb_gpa_range array, wire format */
 };
 
-int vmb_gpadl_header(struct vmb_server *server, const void *msg, size_t len);
-int vmb_gpadl_body(struct vmb_server *server, const void *msg, size_t len);
-int vmb_gpadl_teardown(struct vmb_server *server, const void *msg,
-		       size_t len);
+int vmb_on_gpadl_header(struct vmb_server *server, const void *msg, size_t len);
+int vmb_on_gpadl_body(struct vmb_server *server, const void *msg, size_t len);
+int vmb_on_gpadl_teardown(struct vmb_server *server, const void *msg,
+			  size_t len);
 struct vmb_gpadl *vmb_gpadl_find(struct vmb_server *server, u32 id,
 				 u32 child_relid);
+bool vmb_gpadl_is_ring(const struct vmb_gpadl *gpadl);
 void vmb_gpadl_release(struct vmb_server *server, struct vmb_gpadl *gpadl);
 void vmb_gpadl_free_relid(struct vmb_server *server, u32 child_relid);
 void vmb_gpadl_free_all(struct vmb_server *server);

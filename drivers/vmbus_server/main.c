@@ -5,6 +5,7 @@
 
 #include <linux/module.h>
 
+#include "channel.h"
 #include "server.h"
 
 #define CREATE_TRACE_POINTS
@@ -12,6 +13,13 @@
 
 static int __init vmb_server_mod_init(void)
 {
+	/*
+	 * Channel works run back-end callbacks that may sleep for long (a
+	 * storage back-end draining I/O): unbound, and not the system one.
+	 */
+	vmb_wq = alloc_workqueue("vmbus_server", WQ_UNBOUND, 0);
+	if (!vmb_wq)
+		return -ENOMEM;
 	vmb_debugfs_init();
 	return 0;
 }
@@ -19,6 +27,7 @@ static int __init vmb_server_mod_init(void)
 static void __exit vmb_server_mod_exit(void)
 {
 	vmb_debugfs_exit();
+	destroy_workqueue(vmb_wq);
 }
 
 module_init(vmb_server_mod_init);

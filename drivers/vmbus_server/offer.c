@@ -41,6 +41,7 @@ static u16 vmb_offer_wire_flags(u32 api_flags)
 /**
  * vmb_offer_build() - fill an OFFERCHANNEL message
  * @channel: the channel
+ * @child_relid: the relid to offer it on
  * @version: a supported protocol version
  * @offer: the message to fill, all of it
  *
@@ -49,8 +50,8 @@ static u16 vmb_offer_wire_flags(u32 api_flags)
  * sub-channel index and the optional MMIO size, which share what was a
  * reserved word until then.
  */
-void vmb_offer_build(const struct vmb_channel *channel, u32 version,
-		     struct vmb_msg_offer_channel *offer)
+void vmb_offer_build(const struct vmb_channel *channel, u32 child_relid,
+		     u32 version, struct vmb_msg_offer_channel *offer)
 {
 	memset(offer, 0, sizeof(*offer));
 	offer->header.msgtype = cpu_to_le32(VMB_MSG_OFFERCHANNEL);
@@ -72,13 +73,13 @@ void vmb_offer_build(const struct vmb_channel *channel, u32 version,
 		offer->mmio_megabytes_optional =
 			cpu_to_le16(channel->mmio_megabytes_optional);
 
-	offer->child_relid = cpu_to_le32(channel->child_relid);
+	offer->child_relid = cpu_to_le32(child_relid);
 	if (version >= VMB_VERSION_WIN7) {
 		/* Each channel signals on a connection id of its own. */
 		offer->interrupt_flags =
 			cpu_to_le16(VMB_OFFER_DEDICATED_INTERRUPT);
 		offer->connection_id =
-			cpu_to_le32(vmb_channel_connection_id(channel));
+			cpu_to_le32(vmb_connection_id_of(child_relid));
 	}
 }
 
@@ -94,27 +95,19 @@ void vmb_offer_build(const struct vmb_channel *channel, u32 version,
  * relid and connection id are 0 unless the channel is enabled; fields the
  * version does not define are 0.
  *
- * Context: process context; may sleep.
+ * Context: any.
  * Return: %VMB_SERVER_OFFER_SIZE; -EINVAL for a %NULL channel or buffer or an
  * unknown version; -ENOSPC when @size is too small.
  */
 ssize_t vmb_server_channel_build_offer(const struct vmb_channel *channel,
 				       u32 version, void *buf, size_t size)
 {
-	struct vmb_server *server;
-
 	if (!channel || !buf || !vmb_version_supported(version))
 		return -EINVAL;
 	if (size < sizeof(struct vmb_msg_offer_channel))
 		return -ENOSPC;
-
-	/* The relid changes under the server's lock. */
-	server = channel->server;
-	if (server)
-		mutex_lock(&server->lock);
-	vmb_offer_build(channel, version, buf);
-	if (server)
-		mutex_unlock(&server->lock);
+	vmb_offer_build(channel, vmb_server_channel_relid(channel), version,
+			buf);
 	return sizeof(struct vmb_msg_offer_channel);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_build_offer, VMBUS_SERVER);

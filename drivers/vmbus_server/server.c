@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The server instance: its lifetime, the outgoing message queue, relids, and
- * the enable/disable half of the channel state machine.
+ * The top of the server: its lifetime, and the calls a transport makes
+ * (a guest message arrived, the guest's slot is free, the VM rebooted).
  */
 
 #include <linux/module.h>
@@ -13,12 +13,6 @@
 #include "trace.h"
 
 static DEFINE_IDA(vmb_server_ida);
-
-struct vmb_outmsg {
-	struct list_head node;
-	size_t len;
-	u8 data[];
-};
 
 /**
  * vmb_server_create() - create a VMBus host instance for one VM
@@ -52,12 +46,17 @@ struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 	server->ops = ops;
 	server->priv = priv;
 	kref_init(&server->ref);
+	/* Per server, so that one noisy guest does not silence the others. */
+	ratelimit_state_init(&server->log_rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
 	mutex_init(&server->lock);
 	xa_init_flags(&server->relids, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&server->channels);
-	init_waitqueue_head(&server->release_wq);
+	init_waitqueue_head(&server->quiesce_wq);
 	xa_init(&server->gpadls);
 	INIT_LIST_HEAD(&server->outq);
+	init_waitqueue_head(&server->tx_wq);
+	server->msg_sint = VMB_DEFAULT_MESSAGE_SINT;
 	vmb_debugfs_server_add(server);
 	return server;
 }
@@ -75,7 +74,7 @@ void *vmb_server_priv(const struct vmb_server *server)
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_priv, VMBUS_SERVER);
 
-void vmb_server_get(struct vmb_server *server)
+void vmb_srv_get(struct vmb_server *server)
 {
 	kref_get(&server->ref);
 }
@@ -84,376 +83,189 @@ static void vmb_server_release(struct kref *ref)
 {
 	struct vmb_server *server = container_of(ref, struct vmb_server, ref);
 
+	/* Only now may a new server take the id (and debugfs name). */
+	ida_free(&vmb_server_ida, server->id);
 	mutex_destroy(&server->lock);
 	kfree(server);
 }
 
-void vmb_server_put(struct vmb_server *server)
+void vmb_srv_put(struct vmb_server *server)
 {
 	kref_put(&server->ref, vmb_server_release);
-}
-
-static void vmb_server_flush_outq(struct vmb_server *server)
-{
-	struct vmb_outmsg *m, *tmp;
-
-	lockdep_assert_held(&server->lock);
-	list_for_each_entry_safe(m, tmp, &server->outq, node) {
-		list_del(&m->node);
-		kfree(m);
-	}
-	server->outq_len = 0;
-}
-
-/*
- * Take a channel off the server: closed, not running, no relid.  The
- * channel object itself belongs to its back-end.
- */
-static struct vmb_gpadl *vmb_channel_detach(struct vmb_server *server,
-					    struct vmb_channel *channel)
-{
-	struct vmb_gpadl *ring = vmb_channel_close(server, channel);
-
-	list_del_init(&channel->server_node);
-	channel->child_relid = 0;
-	channel->offered = false;
-	channel->running = false;
-	WRITE_ONCE(channel->state, VMB_CHANNEL_DISABLED);
-	return ring;
 }
 
 /**
  * vmb_server_destroy() - tear a server down
  * @server: the server, or %NULL
  *
- * Closes and disables every channel still enabled on it (their closed
- * callbacks run), without telling the guest (it is going away), forgets
- * its GPADLs, drops queued messages and wakes every disable waiting for the
- * guest.  The transport must not deliver guest messages any more.
- * Channels bound to the server stay valid: their owners still disable and
- * free them, and enabling them fails with -ENODEV.  The memory goes when
- * the last channel is freed.
+ * Unpublishes the server (guest messages and transport_ready calls get
+ * -ENODEV or nothing from now on), waits for the transport ops in flight,
+ * closes and disables every channel still enabled on it (their suspend and
+ * closed callbacks run and return), forgets its GPADLs and queued messages
+ * without telling the guest, which is going away.
  *
- * Context: process context; may sleep.
+ * Afterwards the transport must make no call on the server any more and
+ * its ops are never called again.  Channels bound to it stay valid: their
+ * owners still disable (a no-op) and free them, and enabling them fails
+ * with -ENODEV.  The memory goes with the last channel.  Must not be
+ * called from a channel callback.
+ *
+ * Context: process context; may sleep, until callbacks return.
  */
 void vmb_server_destroy(struct vmb_server *server)
 {
 	struct vmb_channel *channel, *tmp;
+	LIST_HEAD(closing);
 
 	if (!server)
 		return;
-	vmb_debugfs_server_remove(server);
-	ida_free(&vmb_server_ida, server->id);
+	might_sleep();
+	lockdep_assert_not_held(&server->lock);
+
 	mutex_lock(&server->lock);
-	WRITE_ONCE(server->dead, true);
-	list_for_each_entry_safe(channel, tmp, &server->channels, server_node)
-		vmb_channel_detach(server, channel);
+	server->dead = true;
+	mutex_unlock(&server->lock);
+	wait_event(server->tx_wq, !READ_ONCE(server->tx_users));
+
+	/* Stop the producers: every channel closes, none holds a relid. */
+	mutex_lock(&server->lock);
+	list_for_each_entry_safe(channel, tmp, &server->channels,
+				 server_node) {
+		WRITE_ONCE(channel->state, VMB_CHANNEL_DISABLED);
+		channel->running = false;
+		channel->offered = false;
+		channel->release_pending = false;
+		channel->rescind_due = false;
+		vmb_channel_shut(server, channel);
+		xa_erase(&server->relids, channel->child_relid);
+		WRITE_ONCE(channel->child_relid, 0);
+		list_move_tail(&channel->server_node, &closing);
+	}
+	mutex_unlock(&server->lock);
+
+	/* Flush: their callbacks return; the list references go. */
+	list_for_each_entry_safe(channel, tmp, &closing, server_node) {
+		vmb_channel_settle(channel);
+		list_del_init(&channel->server_node);
+		vmb_channel_put(channel);
+	}
+
+	/* Release what is left of the guest's. */
+	mutex_lock(&server->lock);
 	vmb_gpadl_free_all(server);
-	xa_destroy(&server->relids);
-	vmb_server_flush_outq(server);
+	vmb_outq_drop(server);
 	server->conn_state = VMB_CONN_DISCONNECTED;
 	mutex_unlock(&server->lock);
-	wake_up_all(&server->release_wq);
-	vmb_server_put(server);
+	vmb_debugfs_server_remove(server);
+	xa_destroy(&server->relids);
+	vmb_srv_put(server);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_destroy, VMBUS_SERVER);
 
-static u32 vmb_msgtype(const void *msg)
-{
-	return le32_to_cpu(((const struct vmb_msg_header *)msg)->msgtype);
-}
-
-static int vmb_server_queue(struct vmb_server *server, const void *msg,
-			    size_t len)
-{
-	struct vmb_outmsg *m;
-
-	if (server->outq_len >= VMB_SERVER_OUTQ_MAX)
-		goto drop;
-	m = kmalloc(struct_size(m, data, len), GFP_KERNEL);
-	if (!m)
-		goto drop;
-	m->len = len;
-	memcpy(m->data, msg, len);
-	list_add_tail(&m->node, &server->outq);
-	server->outq_len++;
-	return 0;
-drop:
-	server->dropped++;
-	pr_warn_ratelimited("vmbus_server: outgoing queue full, message type %u dropped\n",
-			    vmb_msgtype(msg));
-	return -ENOSPC;
-}
-
 /**
- * vmb_server_post() - send a message to the guest, in order
+ * vmb_server_deliver_guest_message() - hand the server a message the guest posted
  * @server: the server
- * @msg: the message, header included
- * @len: its length, 8 to 240
+ * @connection_id: the connection id the guest posted it to
+ * @msg: the HvPostMessage payload, 8-byte header included
+ * @len: its length
  *
- * Messages go out in the order they are posted: while older ones wait for
- * the guest's slot, new ones queue behind them.
+ * The message is copied once and checked (type, length, protocol version,
+ * connection state and id) before any handler sees it.  Replies go out
+ * through the transport's post_message before this returns, or are queued
+ * behind messages the guest has not taken yet; the OPENCHANNEL_RESULT waits
+ * for the back-end's opened callback, which runs in the channel's work.  A
+ * rejected message is counted and logged (rate-limited, per server) and
+ * leaves the server usable.
  *
- * Return: 0 when sent or queued; -ENOSPC when the queue is full; the
- * transport's error otherwise (the message is lost then).
+ * Context: process context; may sleep.  May be called from a transport op.
+ * Return: 0; -EAGAIN when the backlog of host messages is above its
+ * watermark (nothing was done; the VMM answers the guest
+ * HV_STATUS_INSUFFICIENT_BUFFERS); -ENXIO for a connection id the server
+ * does not listen on (HV_STATUS_INVALID_CONNECTION_ID); for a rejected
+ * message -EINVAL (bad length or %NULL message), -EBADMSG (unknown or
+ * host-only type), -EOPNOTSUPP (type not served, or not in the negotiated
+ * version), -EPROTO (wrong state, or the other message connection id),
+ * -EPROTONOSUPPORT (version refused; the guest got a VERSION_RESPONSE
+ * saying so), -ENOENT (unknown relid or GPADL), -EBUSY; -ENODEV once the
+ * server is being destroyed; or the transport's error when it refused a
+ * reply (the reply stays queued and goes out after the next
+ * vmb_server_transport_ready()).
  */
-int vmb_server_post(struct vmb_server *server, const void *msg, size_t len)
+int vmb_server_deliver_guest_message(struct vmb_server *server,
+				     u32 connection_id, const void *msg,
+				     size_t len)
 {
-	int ret;
+	int ret, tx;
 
-	lockdep_assert_held(&server->lock);
-	if (WARN_ON_ONCE(len < sizeof(struct vmb_msg_header) ||
-			 len > VMB_MSG_MAX_SIZE))
+	if (!server || !msg)
 		return -EINVAL;
-	ret = server->outq_len ? -EAGAIN :
-				 server->ops->post_message(server, msg, len);
-	trace_vmb_server_msg_out(server->id, vmb_msgtype(msg), len, ret);
-	if (ret == -EAGAIN)
-		return vmb_server_queue(server, msg, len);
-	if (ret)
-		server->dropped++;
+	might_sleep();
+	lockdep_assert_not_held(&server->lock);
+
+	vmb_srv_get(server);
+	ret = vmb_dispatch(server, connection_id, msg, len);
+	if (ret != -ENODEV && ret != -EAGAIN) {
+		tx = vmb_tx(server);
+		if (!ret)
+			ret = tx;
+	}
+	vmb_srv_put(server);
 	return ret;
 }
+EXPORT_SYMBOL_NS_GPL(vmb_server_deliver_guest_message, VMBUS_SERVER);
 
 /**
  * vmb_server_transport_ready() - the guest's message slot is free again
  * @server: the server
  *
  * Sends queued messages, oldest first, until the transport reports the slot
- * busy again.
+ * busy again.  Does nothing once the server is being destroyed.
  *
- * Context: process context; may sleep.
+ * Context: process context; may sleep.  May be called from a transport op.
  */
 void vmb_server_transport_ready(struct vmb_server *server)
 {
-	struct vmb_outmsg *m, *tmp;
-	int ret;
-
+	might_sleep();
+	lockdep_assert_not_held(&server->lock);
+	vmb_srv_get(server);
 	mutex_lock(&server->lock);
-	list_for_each_entry_safe(m, tmp, &server->outq, node) {
-		ret = server->ops->post_message(server, m->data, m->len);
-		trace_vmb_server_msg_out(server->id, vmb_msgtype(m->data),
-					 m->len, ret);
-		if (ret == -EAGAIN)
-			break;
-		if (ret)
-			server->dropped++;
-		list_del(&m->node);
-		server->outq_len--;
-		kfree(m);
-	}
+	server->tx_ready_seq++;
+	server->tx_busy = false;
 	mutex_unlock(&server->lock);
+	vmb_tx(server);
+	vmb_srv_put(server);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_transport_ready, VMBUS_SERVER);
 
-void vmb_server_send_offer(struct vmb_server *server,
-			   struct vmb_channel *channel)
-{
-	struct vmb_msg_offer_channel offer;
-
-	lockdep_assert_held(&server->lock);
-	vmb_offer_build(channel, server->version, &offer);
-	/* Counted offered even if the transport lost it: the guest may
-	 * have seen it, so its relid must wait for a release.
-	 */
-	vmb_server_post(server, &offer, sizeof(offer));
-	channel->offered = true;
-}
-
 /**
- * vmb_server_reset_connection() - the guest's view of the server is gone
+ * vmb_server_reset() - the VM was reset: its guest's state is gone
  * @server: the server
  *
- * After UNLOAD or a new INITIATE_CONTACT the guest holds nothing: open
- * channels are closed, GPADLs forgotten (without GPADL_TORNDOWN), relids
- * waiting for RELID_RELEASED are free again, and every enabled channel will
- * be offered anew.  The relids the guest held are remembered in
- * @server->ended_relids until the next connection.
- */
-void vmb_server_reset_connection(struct vmb_server *server)
-{
-	struct vmb_channel *channel;
-	unsigned long relid;
-	void *entry;
-
-	lockdep_assert_held(&server->lock);
-	list_for_each_entry(channel, &server->channels, server_node) {
-		vmb_channel_close(server, channel);
-		if (channel->offered)
-			__set_bit(channel->child_relid, server->ended_relids);
-		channel->offered = false;
-	}
-	vmb_gpadl_free_all(server);
-	xa_for_each(&server->relids, relid, entry) {
-		if (entry == VMB_RELID_RELEASE_PENDING) {
-			xa_erase(&server->relids, relid);
-			__set_bit(relid, server->ended_relids);
-		}
-	}
-	server->conn_state = VMB_CONN_DISCONNECTED;
-	wake_up_all(&server->release_wq);
-}
-
-/**
- * vmb_server_channel_by_relid() - the enabled channel a guest's relid names
- * @server: the server
- * @child_relid: the relid from a guest message
+ * For a VM reboot, where the guest sends no UNLOAD: every open channel is
+ * closed (suspend and closed callbacks), GPADLs and queued messages are
+ * forgotten, relids the guest held are free again.  The channels stay
+ * enabled and are offered to the next connection.  Returns once every
+ * callback for the old connection has returned.  Must not be called from a
+ * channel callback.
  *
- * Return: the channel, or %NULL for a free relid or one whose channel was
- * rescinded.
+ * Context: process context; may sleep, until callbacks return.
+ * Return: 0, or -ENODEV once the server is being destroyed.
  */
-struct vmb_channel *vmb_server_channel_by_relid(struct vmb_server *server,
-						u32 child_relid)
+int vmb_server_reset(struct vmb_server *server)
 {
-	void *entry;
+	int ret = 0;
 
-	lockdep_assert_held(&server->lock);
-	entry = xa_load(&server->relids, child_relid);
-	return xa_is_value(entry) ? NULL : entry;
-}
-
-/**
- * vmb_server_channel_enable() - offer a channel to the guest (KMCL: enable)
- * @channel: a configured channel, not enabled
- *
- * Assigns a relid and connection id.  When the guest has already asked for
- * offers the offer goes out now (hot add); otherwise it goes out with the
- * others when the guest asks.  Returns without waiting for the guest.
- *
- * Context: process context; may sleep.
- * Return: 0; -EINVAL for a %NULL channel, or one without server or
- * interface type; -EBUSY when already enabled; -ENODEV when the server was
- * destroyed; -ENOSPC when every relid is taken; -ENOMEM.
- */
-int vmb_server_channel_enable(struct vmb_channel *channel)
-{
-	struct vmb_server *server;
-	u32 relid;
-	int ret;
-
-	if (!channel || !channel->server ||
-	    guid_is_null(&channel->interface_type))
-		return -EINVAL;
-	server = channel->server;
-
+	might_sleep();
+	lockdep_assert_not_held(&server->lock);
 	mutex_lock(&server->lock);
-	if (channel->state == VMB_CHANNEL_ENABLED) {
-		ret = -EBUSY;
-		goto out;
-	}
-	if (server->dead) {
+	if (server->dead)
 		ret = -ENODEV;
-		goto out;
-	}
-	ret = xa_alloc(&server->relids, &relid, channel,
-		       XA_LIMIT(1, VMB_MAX_RELID), GFP_KERNEL);
-	if (ret) {
-		if (ret == -EBUSY)
-			ret = -ENOSPC;
-		goto out;
-	}
-	channel->child_relid = relid;
-	WRITE_ONCE(channel->state, VMB_CHANNEL_ENABLED);
-	list_add_tail(&channel->server_node, &server->channels);
-	if (server->conn_state == VMB_CONN_OFFERS_REQUESTED)
-		vmb_server_send_offer(server, channel);
-out:
+	else
+		vmb_reset_connection(server);
 	mutex_unlock(&server->lock);
+	if (!ret)
+		wait_event(server->quiesce_wq,
+			   !READ_ONCE(server->quiesce_pending));
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(vmb_server_channel_enable, VMBUS_SERVER);
-
-static bool vmb_relid_released(struct vmb_server *server, u32 relid)
-{
-	return READ_ONCE(server->dead) ||
-	       xa_load(&server->relids, relid) != VMB_RELID_RELEASE_PENDING;
-}
-
-/**
- * vmb_server_channel_disable() - rescind a channel's offer (KMCL: disable)
- * @channel: the channel, or %NULL
- *
- * An open channel is closed first (suspend and closed callbacks).  A guest
- * that was offered the channel gets RESCIND_CHANNELOFFER, and the call
- * blocks until the guest answers RELID_RELEASED, unloads, reconnects, or
- * the server is destroyed: until then the relid stays reserved, so that it
- * never names two channels in the guest.  The channel can be enabled
- * again, with the same configuration and a relid of its own.  Does nothing
- * for a channel that is not enabled.
- *
- * Context: process context; sleeps, possibly until the guest answers.
- */
-void vmb_server_channel_disable(struct vmb_channel *channel)
-{
-	struct vmb_msg_relid rescind = {
-		.header.msgtype = cpu_to_le32(VMB_MSG_RESCIND_CHANNELOFFER),
-	};
-	struct vmb_server *server;
-	u32 relid = 0;
-
-	if (!channel || !channel->server)
-		return;
-	server = channel->server;
-
-	mutex_lock(&server->lock);
-	if (channel->state != VMB_CHANNEL_ENABLED) {
-		mutex_unlock(&server->lock);
-		return;
-	}
-	if (channel->offered) {
-		relid = channel->child_relid;
-		xa_store(&server->relids, relid, VMB_RELID_RELEASE_PENDING,
-			 GFP_KERNEL);
-	} else {
-		xa_erase(&server->relids, channel->child_relid);
-	}
-	vmb_gpadl_release(server, vmb_channel_detach(server, channel));
-	if (relid) {
-		rescind.child_relid = cpu_to_le32(relid);
-		vmb_server_post(server, &rescind, sizeof(rescind));
-	}
-	mutex_unlock(&server->lock);
-
-	if (relid)
-		wait_event(server->release_wq,
-			   vmb_relid_released(server, relid));
-}
-EXPORT_SYMBOL_NS_GPL(vmb_server_channel_disable, VMBUS_SERVER);
-
-/**
- * vmb_server_channel_relid() - the channel's relid (child relid)
- * @channel: the channel
- *
- * Return: the relid while the channel is enabled, else 0.
- */
-u32 vmb_server_channel_relid(const struct vmb_channel *channel)
-{
-	u32 relid = 0;
-
-	if (channel && channel->server) {
-		mutex_lock(&channel->server->lock);
-		relid = channel->child_relid;
-		mutex_unlock(&channel->server->lock);
-	}
-	return relid;
-}
-EXPORT_SYMBOL_NS_GPL(vmb_server_channel_relid, VMBUS_SERVER);
-
-/**
- * vmb_server_channel_connection_id() - the id the guest signals the channel on
- * @channel: the channel
- *
- * Return: the connection id while the channel is enabled, else 0.
- */
-u32 vmb_server_channel_connection_id(const struct vmb_channel *channel)
-{
-	u32 id = 0;
-
-	if (channel && channel->server) {
-		mutex_lock(&channel->server->lock);
-		id = vmb_channel_connection_id(channel);
-		mutex_unlock(&channel->server->lock);
-	}
-	return id;
-}
-EXPORT_SYMBOL_NS_GPL(vmb_server_channel_connection_id, VMBUS_SERVER);
+EXPORT_SYMBOL_NS_GPL(vmb_server_reset, VMBUS_SERVER);

@@ -1,7 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One VMBus host instance (one per VM): connection state, relids, the queue
- * of messages the guest has not taken yet.
+ * One VMBus host instance (one per VM): connection state, relids, GPADLs and
+ * the queue of messages the guest has not taken yet.
+ *
+ * Locking.  Each server has one lock, @lock, a mutex that is only ever held
+ * for short sections that neither sleep on anything else nor call out:
+ * no back-end callback and no transport op runs under it, so both may call
+ * back into the server.  The order is
+ *
+ *	flush of a channel's work (disable, destroy, reset)
+ *	  -> server->lock
+ *
+ * and nothing is taken inside server->lock but the allocator and the
+ * xarrays' own spinlocks.  A channel's callbacks run only in its work item
+ * (see channel_state.c), which the workqueue never runs twice at once: that
+ * serializes one channel's callbacks, and leaves different channels'
+ * callbacks independent.  Entry points that may sleep say so with
+ * might_sleep() and lockdep_assert_not_held().
+ *
+ * Fields marked [lock] are protected by @lock; [worker] ones are read and
+ * written by the channel's work item, also under @lock, so that the
+ * dispatcher can read them.
  */
 #ifndef _VMBUS_SERVER_SERVER_H
 #define _VMBUS_SERVER_SERVER_H
@@ -10,9 +29,11 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/vmbus_server.h>
+#include <linux/vmbus_server_protocol.h>
 
 struct vmb_channel;
 
@@ -23,19 +44,32 @@ struct vmb_channel;
 #define VMB_MAX_RELID			2047
 
 /*
- * Largest virtual processor index a channel may target.  Hyper-V's VP
- * indexes are dense from 0; KVM's default VP index is the vCPU index, below
- * KVM_MAX_VCPUS (4096 on x86).
+ * Largest virtual processor index a channel or the connection may target.
+ * Hyper-V's VP indexes are dense from 0; KVM's default VP index is the vCPU
+ * index, below KVM_MAX_VCPUS (4096 on x86).
  */
 #define VMB_MAX_VP_INDEX		4095
 
+/* SynIC interrupt sources per VP; INITIATE_CONTACT's msg_sint is one. */
+#define VMB_SINT_COUNT			16
+
+/* Where host messages go before protocol 5.0 lets the guest choose. */
+#define VMB_DEFAULT_MESSAGE_SINT	2
+
 /*
- * Bound of the outgoing queue.  It is sized for the largest burst the
- * protocol produces (an offer per relid plus ALLOFFERS_DELIVERED) with room
- * to spare; a guest that leaves its slot busy longer than that loses the
- * newest messages, which are counted in @dropped.
+ * Back-pressure.  While this many messages wait for the guest's slot, the
+ * server refuses further guest messages with -EAGAIN and processes nothing
+ * of them (the VMM answers HV_STATUS_INSUFFICIENT_BUFFERS, which Linux
+ * guests retry with a growing delay).  A guest that takes its messages
+ * never gets near it: Linux waits for each reply before the next request
+ * of a channel.  Everything else the queue can hold is bounded by
+ * construction: at most one offer and one rescind per relid, one
+ * OPENCHANNEL_RESULT per channel (one open in flight each), and the reply
+ * to the message that crossed the watermark.  So a server queues at most
+ * VMB_OUTQ_WATERMARK + 3 * VMB_MAX_RELID + 2 messages of at most 256
+ * bytes each, about 1.6 MiB, whatever the guest does.
  */
-#define VMB_SERVER_OUTQ_MAX		(VMB_MAX_RELID + 64)
+#define VMB_OUTQ_WATERMARK		64
 
 enum vmb_conn_state {
 	VMB_CONN_DISCONNECTED,		/* no version negotiated */
@@ -54,6 +88,7 @@ enum vmb_reject_reason {
 	VMB_REJECT_STATE,
 	VMB_REJECT_CONNECTION_ID,
 	VMB_REJECT_VERSION,
+	VMB_REJECT_CONTACT_PARAMS,
 	VMB_REJECT_RELID,
 	VMB_REJECT_GPADL,
 	VMB_REJECT_CHANNEL_STATE,
@@ -64,46 +99,71 @@ enum vmb_reject_reason {
 struct vmb_server {
 	const struct vmb_server_transport_ops *ops;
 	void *priv;
-	unsigned int id;		/* names it in debugfs and traces */
+	unsigned int id;		/* names it in logs, debugfs and traces;
+					 * free again when the memory goes
+					 */
 	struct dentry *debugfs;
-	/* One reference for the creator, one per channel bound to it. */
+	/* The creator's reference, one per bound channel, one per call in
+	 * flight from the transport.
+	 */
 	struct kref ref;
+	struct ratelimit_state log_rs;	/* this server's log lines */
 
-	/* Serializes the guest's messages against channel enable/disable. */
-	struct mutex lock;
-	bool dead;			/* vmb_server_destroy() ran */
-	enum vmb_conn_state conn_state;
-	u32 version;			/* negotiated; valid once connected */
-	u32 target_vcpu;
-	u8 msg_sint;
+	struct mutex lock;		/* see the top of this file */
+	bool dead;			/* [lock] vmb_server_destroy() began */
+	enum vmb_conn_state conn_state;	/* [lock] */
+	u32 conn_epoch;			/* [lock] counts connection resets */
+	u32 version;			/* [lock] negotiated once connected */
+	u32 target_vcpu;		/* [lock] where host messages go */
+	u8 msg_sint;			/* [lock] */
 
 	/*
-	 * relid -> enabled channel, or VMB_RELID_RELEASE_PENDING for a relid
-	 * whose rescind the guest has not answered with RELID_RELEASED yet.
+	 * [lock] relid -> channel, for every channel that holds a relid:
+	 * enabled ones, and disabled ones whose rescind the guest has not
+	 * answered with RELID_RELEASED yet.  @channels lists the same
+	 * channels, in enable order, each holding a channel reference.
 	 */
 	struct xarray relids;
-	struct list_head channels;	/* enabled channels, enable order */
+	struct list_head channels;
 	/*
-	 * Relids the guest held when its connection ended (UNLOAD or a new
-	 * INITIATE_CONTACT), cleared when a new one is made: Linux releases
-	 * each of them after UNLOAD, and those late releases are no error.
+	 * [lock] Relids the guest held when its connection ended (UNLOAD or
+	 * a new INITIATE_CONTACT), cleared when a new one is made: Linux
+	 * releases each of them after UNLOAD, and those late releases are no
+	 * error.
 	 */
 	DECLARE_BITMAP(ended_relids, VMB_MAX_RELID + 1);
-	/* vmb_server_channel_disable() waits here for RELID_RELEASED. */
-	wait_queue_head_t release_wq;
 
-	struct xarray gpadls;		/* id -> struct vmb_gpadl */
-	unsigned int gpadl_count;
-	unsigned int gpadl_bytes;	/* range data held for the guest */
+	/*
+	 * [lock] A reset waits for every channel's work to pass its end once
+	 * (so that every callback of the old connection has returned) before
+	 * the reply below goes out and vmb_server_reset() returns
+	 * (connection.c).
+	 */
+	unsigned int quiesce_pending;
+	wait_queue_head_t quiesce_wq;
+	size_t reset_reply_len;		/* 0: none */
+	u8 reset_reply[16];
 
-	struct list_head outq;		/* struct vmb_outmsg, oldest first */
-	unsigned int outq_len;
+	struct xarray gpadls;		/* [lock] id -> struct vmb_gpadl */
+	size_t gpadl_bytes;		/* [lock] held for the guest's GPADLs */
 
-	u64 rejected[VMB_REJECT_REASON_COUNT];
-	u64 dropped;			/* outgoing messages lost */
+	/* The outgoing queue, oldest first; see connection.c. */
+	struct list_head outq;		/* [lock] struct vmb_outmsg */
+	unsigned int outq_len;		/* [lock] */
+	bool tx_active;			/* [lock] one sender at a time */
+	bool tx_busy;			/* [lock] the slot was busy */
+	u32 tx_ready_seq;		/* [lock] transport_ready() calls */
+	unsigned int tx_users;		/* [lock] transport ops in flight */
+	wait_queue_head_t tx_wq;	/* destroy waits for tx_users == 0 */
+
+	u64 rejected[VMB_REJECT_REASON_COUNT];	/* [lock] */
+	u64 tx_errors;			/* [lock] post_message failures */
+	u64 held_back;			/* [lock] guest messages refused
+					 * with -EAGAIN (back-pressure)
+					 */
+	u64 releases_answered;		/* [lock] RELID_RELEASED after a rescind */
+	u64 releases_unprompted;	/* [lock] ... without one */
 };
-
-#define VMB_RELID_RELEASE_PENDING	xa_mk_value(0)
 
 /*
  * Failure status in GPADL_CREATED, OPENCHANNEL_RESULT and
@@ -112,18 +172,32 @@ struct vmb_server {
  */
 #define VMB_STATUS_UNSUCCESSFUL		0xc0000001
 
-void vmb_server_get(struct vmb_server *server);
-void vmb_server_put(struct vmb_server *server);
-struct vmb_channel *vmb_server_channel_by_relid(struct vmb_server *server,
-						u32 child_relid);
-int vmb_server_post(struct vmb_server *server, const void *msg, size_t len);
-void vmb_server_send_offer(struct vmb_server *server,
-			   struct vmb_channel *channel);
-void vmb_server_reset_connection(struct vmb_server *server);
-int vmb_server_reject(struct vmb_server *server,
-		      enum vmb_reject_reason reason, u32 msgtype, int err);
+/* Log lines that name the server, rate-limited per server. */
+#define vmb_info(server, fmt, ...) vmb_log(server, false, fmt, ##__VA_ARGS__)
+#define vmb_warn(server, fmt, ...) vmb_log(server, true, fmt, ##__VA_ARGS__)
+
+/* server.c */
+void vmb_srv_get(struct vmb_server *server);
+void vmb_srv_put(struct vmb_server *server);
+
+/* connection.c: the bottom layer */
+__printf(3, 4)
+void vmb_log(struct vmb_server *server, bool warn, const char *fmt, ...);
+void vmb_post(struct vmb_server *server, const void *msg, size_t len);
+int vmb_tx(struct vmb_server *server);
+void vmb_outq_drop(struct vmb_server *server);
+int vmb_reject(struct vmb_server *server, enum vmb_reject_reason reason,
+	       u32 msgtype, int err);
 bool vmb_version_supported(u32 version);
 const char *vmb_reject_name(enum vmb_reject_reason reason);
+
+void vmb_reset_reply(struct vmb_server *server, const void *msg, size_t len);
+void vmb_quiesce_done(struct vmb_server *server);
+
+/* channel_mgmt.c: the dispatcher */
+int vmb_dispatch(struct vmb_server *server, u32 connection_id,
+		 const void *msg, size_t len);
+void vmb_reset_connection(struct vmb_server *server);
 
 void vmb_debugfs_init(void);
 void vmb_debugfs_exit(void);

@@ -62,8 +62,7 @@ struct vmb_sample {
 	 */
 	u32 msg_conn_id;
 	/* The played guest answers a rescind from here, later, as a guest
-	 * would: the transport runs under the server's lock, and disable
-	 * waits for the answer.
+	 * would: disable returns once the rescind is out, without waiting.
 	 */
 	struct work_struct release_work;
 	u32 rescinded_relid;
@@ -134,8 +133,8 @@ static void sample_log_offer(const struct vmb_msg_offer_channel *offer)
  * under the server's lock, so it only looks at the message and at the
  * sample's own state.
  */
-static int sample_post_message(struct vmb_server *server, const void *msg,
-			       size_t len)
+static int sample_post_message(struct vmb_server *server, u32 target_vp,
+			       u8 sint, const void *msg, size_t len)
 {
 	struct vmb_sample *s = vmb_server_priv(server);
 	const struct vmb_msg_version_response *vr = msg;
@@ -333,7 +332,7 @@ err_create_server:
 
 static void __exit vmb_sample_exit(void)
 {
-	/* Returns once the played guest has released the relid. */
+	/* Returns once the rescind is out; the played guest answers it. */
 	vmb_server_channel_disable(sample.channel);
 	flush_work(&sample.release_work);
 	sample_guest_unload();

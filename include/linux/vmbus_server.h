@@ -5,8 +5,11 @@
  *
  * A channel is allocated, configured with the init setters, bound to a server
  * (one server per VM), then enabled: the guest receives an offer for it.  The
- * calls on one channel are serialized by its owner, as with KMCL; the server
- * serializes everything that touches its guest.
+ * calls on one channel are serialized by its owner, as with KMCL.  Each
+ * channel's callbacks run one at a time in a work item of its own, with no
+ * lock of the server held, so a callback may call back into the server and
+ * a slow callback holds up only its own channel.  Nothing here waits for
+ * the guest.
  *
  * Every exported symbol lives in the VMBUS_SERVER symbol namespace: users say
  * MODULE_IMPORT_NS(VMBUS_SERVER).
@@ -58,10 +61,14 @@ enum vmb_server_pipe_mode {
  * disable, guest unload or reset, server destroy) runs @suspend first; a
  * close then runs @closed.
  *
- * Every callback is optional.  Callbacks run in process context with the
- * server's lock held: they may sleep, but must not call the vmb_server_*
- * functions that take that lock (enable, disable, start, pause, free,
- * build_offer, the relid and connection-id getters, message delivery).
+ * Every callback is optional.  The callbacks of one channel run one at a
+ * time, in order, in process context (a work item of the channel's own),
+ * with no lock of the server held: they may sleep, and may call every
+ * vmb_server_* function except vmb_server_channel_disable() and
+ * vmb_server_channel_free() of their own channel (those wait for the
+ * callbacks to end; called from one, they warn and do nothing),
+ * vmb_server_destroy() and vmb_server_reset().  A start or pause from a
+ * callback takes effect after it returns.
  */
 struct vmb_server_channel_callbacks {
 	int (*opened)(struct vmb_channel *channel);
@@ -74,13 +81,15 @@ struct vmb_server_channel_callbacks {
 /**
  * struct vmb_server_transport_ops - how a server reaches its guest
  * @post_message: send one host-to-guest channel message (8-byte header
- *	included, at most 240 bytes).  Returns 0, or -EAGAIN when the guest's
- *	message slot is busy: the server then keeps the message, in order, and
- *	retries after vmb_server_transport_ready().  Any other error drops the
- *	message.  Called with the server's lock held: it must not call back
- *	into the server, not even vmb_server_channel_relid() and the other
- *	getters that take the lock; work that needs the server (a simulated
- *	guest's answer, say) belongs in a work item.
+ *	included, at most 240 bytes) to the message slot of SINT @sint on
+ *	virtual processor @target_vp, as the guest's INITIATE_CONTACT named
+ *	them.  Returns 0, or -EAGAIN when the slot is busy: the server then
+ *	keeps the message, in order, and retries after
+ *	vmb_server_transport_ready().  Any other error also keeps the
+ *	message at the head of the queue; it is retried on the next
+ *	delivery or transport_ready, and the caller of the delivery sees
+ *	the error.  Called with no lock of the server held, one call at a
+ *	time per server: it may call back into the server.
  * @signal_guest: raise a channel's event in the guest (set the event flag of
  *	@child_relid, kick the SINT of @target_vp).
  * @pin_guest_pages: pin guest frames (4 KiB GPA frame numbers) for a GPADL
@@ -88,8 +97,8 @@ struct vmb_server_channel_callbacks {
  * @unpin_guest_pages: release what @pin_guest_pages returned.
  */
 struct vmb_server_transport_ops {
-	int (*post_message)(struct vmb_server *server, const void *msg,
-			    size_t len);
+	int (*post_message)(struct vmb_server *server, u32 target_vp, u8 sint,
+			    const void *msg, size_t len);
 	void (*signal_guest)(struct vmb_server *server, u32 child_relid,
 			     u32 target_vp);
 	int (*pin_guest_pages)(struct vmb_server *server, const u64 *gpfns,
@@ -107,6 +116,7 @@ int vmb_server_deliver_guest_message(struct vmb_server *server,
 				     u32 connection_id, const void *msg,
 				     size_t len);
 void vmb_server_transport_ready(struct vmb_server *server);
+int vmb_server_reset(struct vmb_server *server);
 
 struct vmb_channel *vmb_server_channel_alloc(void);
 void vmb_server_channel_free(struct vmb_channel *channel);

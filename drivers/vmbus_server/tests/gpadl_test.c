@@ -135,7 +135,7 @@ static void gpadl_header_validation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, created_status(sim, 1, 0x42),
 			VMB_STATUS_UNSUCCESSFUL);
 	KUNIT_EXPECT_EQ(test, sim->server->rejected[VMB_REJECT_GPADL], 1);
-	KUNIT_EXPECT_EQ(test, sim->server->gpadl_count, 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->gpadls));
 	KUNIT_EXPECT_EQ(test, sim->server->gpadl_bytes, 0);
 	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 1, 0x42, 1), 0);
 }
@@ -211,7 +211,8 @@ static void gpadl_multi_message(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, gpadl);
 	KUNIT_EXPECT_EQ(test, gpadl->page_count, 26 + 28 * 3 + 5);
 	KUNIT_EXPECT_EQ(test, gpadl->state, VMB_GPADL_CREATED);
-	KUNIT_EXPECT_EQ(test, sim->server->gpadl_bytes, 8 + 8 * (26 + 89));
+	KUNIT_EXPECT_EQ(test, sim->server->gpadl_bytes,
+			sizeof(struct vmb_gpadl) + 8 + 8 * (26 + 89));
 }
 
 /* Bodies: none before the header, none after CREATED, none too long. */
@@ -285,41 +286,41 @@ static void gpadl_needs_offered_channel(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 2, 1, 1), VMB_STATUS_UNSUCCESSFUL);
 	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 0, 1, 1), VMB_STATUS_UNSUCCESSFUL);
-	sim_disable_async(sim, ch);
+	vmb_server_channel_disable(ch);
 	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 1, 1, 1), VMB_STATUS_UNSUCCESSFUL);
 	KUNIT_EXPECT_EQ(test, sim->server->rejected[VMB_REJECT_RELID], 3);
 	KUNIT_EXPECT_EQ(test, 0,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	sim_disable_join(sim);
 }
 
-/* A guest cannot make the host hold GPADLs without bound. */
-static void gpadl_count_bounded(struct kunit *test)
+/*
+ * The bound is on memory, not on a count below what the protocol allows:
+ * a 1 MiB ring GPADL for every relid there is, and a 31 MiB receive
+ * buffer (the largest Linux netvsc asks for), fit together.
+ */
+static void gpadl_bound_fits_protocol(struct kunit *test)
 {
 	struct vmb_channel *ch;
 	struct sim_guest *sim = gpadl_setup(test, &ch);
-	unsigned int i;
-	u32 status;
+	unsigned int i, created = 0;
 
-	for (i = 0; i < VMB_SERVER_MAX_GPADLS; i++) {
+	for (i = 0; i < VMB_MAX_RELID; i++) {
 		sim->count = 0;
-		status = sim_gpadl(sim, 1, i, 1);
-		if (status)
-			break;
+		created += sim_gpadl(sim, 1, 0x1000 + i, 256) == 0;
 	}
-	KUNIT_EXPECT_EQ(test, i, VMB_SERVER_MAX_GPADLS);
+	KUNIT_EXPECT_EQ(test, created, VMB_MAX_RELID);
 	sim->count = 0;
-	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 1, i, 1), VMB_STATUS_UNSUCCESSFUL);
-	/* One torn down makes room for one more. */
-	KUNIT_EXPECT_EQ(test, 0, sim_teardown(sim, 1, 0));
-	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 1, i, 1), 0);
+	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 1, 1, 31 * 256), 0);
+	KUNIT_EXPECT_LE(test, sim->server->gpadl_bytes,
+			VMB_SERVER_MAX_GPADL_BYTES);
 }
 
 /* Nor hold more range data than the budget, even in GPADLs in progress. */
 static void gpadl_bytes_bounded(struct kunit *test)
 {
 	const unsigned int big = 8 + 8190 * 8;	/* the largest range_buflen */
-	const unsigned int fit = VMB_SERVER_MAX_GPADL_BYTES / big;
+	const unsigned int cost = sizeof(struct vmb_gpadl) + big;
+	const unsigned int fit = VMB_SERVER_MAX_GPADL_BYTES / cost;
 	struct vmb_channel *ch;
 	struct sim_guest *sim = gpadl_setup(test, &ch);
 	u8 buf[VMB_MSG_MAX_SIZE];
@@ -338,7 +339,7 @@ static void gpadl_bytes_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
 	KUNIT_EXPECT_EQ(test, created_status(sim, 1, i),
 			VMB_STATUS_UNSUCCESSFUL);
-	KUNIT_EXPECT_EQ(test, sim->server->gpadl_bytes, fit * big);
+	KUNIT_EXPECT_EQ(test, sim->server->gpadl_bytes, fit * cost);
 }
 
 static void gpadl_teardown_rules(struct kunit *test)
@@ -384,7 +385,7 @@ static void gpadl_teardown_waits_for_close(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, sim->count, 1);
 	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 0), VMB_MSG_GPADL_TORNDOWN);
 	KUNIT_EXPECT_EQ(test, sim_le32_at(sim, 0, 8), ring);
-	KUNIT_EXPECT_EQ(test, sim->server->gpadl_count, 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->gpadls));
 }
 
 /* A rescind closes the channel: a pending teardown completes first. */
@@ -396,14 +397,13 @@ static void gpadl_teardown_then_rescind(struct kunit *test)
 	sim_open_channel(sim, ch);
 	KUNIT_EXPECT_EQ(test, 0, sim_teardown(sim, 1, 0x101));
 	sim->count = 0;
-	sim_disable_async(sim, ch);
+	vmb_server_channel_disable(ch);
 	KUNIT_ASSERT_EQ(test, sim->count, 2);
 	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 0), VMB_MSG_GPADL_TORNDOWN);
 	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 1),
 			VMB_MSG_RESCIND_CHANNELOFFER);
 	KUNIT_EXPECT_EQ(test, 0,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	sim_disable_join(sim);
 }
 
 /* GPADLs the guest left behind go with RELID_RELEASED, UNLOAD, destroy. */
@@ -415,10 +415,9 @@ static void gpadls_forgotten_with_guest(struct kunit *test)
 	other = sim_channel_enabled(sim, 2);
 	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 1, 1, 3), 0);
 	KUNIT_EXPECT_EQ(test, sim_gpadl(sim, 2, 2, 3), 0);
-	sim_disable_async(sim, ch);
+	vmb_server_channel_disable(ch);
 	KUNIT_EXPECT_EQ(test, 0,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	sim_disable_join(sim);
 	KUNIT_EXPECT_NULL(test, xa_load(&sim->server->gpadls, 1));
 	KUNIT_EXPECT_NOT_NULL(test, xa_load(&sim->server->gpadls, 2));
 
@@ -427,7 +426,7 @@ static void gpadls_forgotten_with_guest(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, sim_send_type(sim, VMB_MSG_UNLOAD));
 	/* No GPADL_TORNDOWN: the guest is gone. */
 	KUNIT_EXPECT_EQ(test, sim->count, 1);
-	KUNIT_EXPECT_EQ(test, sim->server->gpadl_count, 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->gpadls));
 	KUNIT_EXPECT_EQ(test, sim->server->gpadl_bytes, 0);
 	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->gpadls));
 	KUNIT_EXPECT_EQ(test, vmb_server_channel_relid(other), 2);
@@ -451,7 +450,7 @@ static struct kunit_case vmb_gpadl_cases[] = {
 	KUNIT_CASE(gpadl_bodies),
 	KUNIT_CASE(gpadl_duplicate_ids),
 	KUNIT_CASE(gpadl_needs_offered_channel),
-	KUNIT_CASE(gpadl_count_bounded),
+	KUNIT_CASE(gpadl_bound_fits_protocol),
 	KUNIT_CASE(gpadl_bytes_bounded),
 	KUNIT_CASE(gpadl_teardown_rules),
 	KUNIT_CASE(gpadl_teardown_waits_for_close),

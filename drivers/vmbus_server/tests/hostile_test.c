@@ -71,9 +71,8 @@ static void late_release_after_unload(struct kunit *test)
 	offered = vmb_server_channel_relid(sim_channel_enabled(sim, 1));
 	rescinded = sim_channel_enabled(sim, 2);
 	pending = vmb_server_channel_relid(rescinded);
-	sim_disable_async(sim, rescinded);
+	vmb_server_channel_disable(rescinded);
 	KUNIT_ASSERT_EQ(test, 0, sim_send_type(sim, VMB_MSG_UNLOAD));
-	sim_disable_join(sim);
 	sim->count = 0;
 
 	KUNIT_EXPECT_EQ(test, 0, sim_send_relid(sim, VMB_MSG_RELID_RELEASED,
@@ -193,47 +192,134 @@ static u32 lcg_next(u32 *state)
 	return *state >> 8;
 }
 
+/* Rejections by the dispatch table's checks, before any handler. */
+static u64 checks_rejected(const struct vmb_server *server)
+{
+	static const enum vmb_reject_reason checks[] = {
+		VMB_REJECT_SHORT, VMB_REJECT_LONG, VMB_REJECT_UNKNOWN_TYPE,
+		VMB_REJECT_HOST_ONLY, VMB_REJECT_UNSUPPORTED, VMB_REJECT_STATE,
+		VMB_REJECT_CONNECTION_ID,
+	};
+	u64 sum = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(checks); i++)
+		sum += server->rejected[checks[i]];
+	return sum;
+}
+
+/* The types a guest may send, weighted towards those that carry data. */
+static const u32 fuzz_types[] = {
+	VMB_MSG_GPADL_HEADER, VMB_MSG_GPADL_HEADER, VMB_MSG_GPADL_HEADER,
+	VMB_MSG_GPADL_BODY, VMB_MSG_GPADL_BODY, VMB_MSG_GPADL_BODY,
+	VMB_MSG_OPENCHANNEL, VMB_MSG_OPENCHANNEL, VMB_MSG_OPENCHANNEL,
+	VMB_MSG_GPADL_TEARDOWN, VMB_MSG_CLOSECHANNEL, VMB_MSG_MODIFYCHANNEL,
+	VMB_MSG_RELID_RELEASED, VMB_MSG_REQUESTOFFERS,
+};
+
 /*
- * Thousands of messages of random type, length, connection id and
- * content, with well-formed sessions in between.  Afterwards a guest that
- * behaves gets the full service.
+ * Random content in the shape of a real message of @type: small relids
+ * and GPADL ids so that they name live objects, GPADL lengths and counts
+ * that are often consistent, the rest random.  Returns the length.
+ */
+static size_t fuzz_message(u8 *msg, size_t max, u32 type, u32 *seed)
+{
+	size_t len, i;
+
+	for (i = 0; i < max; i++)
+		msg[i] = lcg_next(seed);
+	put_unaligned_le32(type, msg);
+	put_unaligned_le32(1 + lcg_next(seed) % 4, msg + 8);	/* relid */
+	put_unaligned_le32(lcg_next(seed) % 8, msg + 12);	/* GPADL */
+	switch (type) {
+	case VMB_MSG_GPADL_HEADER: {
+		u16 ranges = 1 + lcg_next(seed) % 3;
+		u16 frames = lcg_next(seed) % 64;
+
+		put_unaligned_le16(ranges * 8 + frames * 8, msg + 16);
+		put_unaligned_le16(ranges, msg + 18);
+		if (lcg_next(seed) % 2) {	/* one sane range */
+			put_unaligned_le32(frames * 4096, msg + 20);
+			put_unaligned_le32(0, msg + 24);
+		}
+		break;
+	}
+	case VMB_MSG_OPENCHANNEL:
+		put_unaligned_le32(lcg_next(seed) % 8, msg + 16);	/* ring */
+		put_unaligned_le32(lcg_next(seed) % 16, msg + 20);	/* vp */
+		put_unaligned_le32(lcg_next(seed) % 8, msg + 24);	/* split */
+		break;
+	}
+	len = lcg_next(seed) % 8 ? 8 + lcg_next(seed) % (max - 8) :
+				   lcg_next(seed) % (max + 16);
+	return min(len, max + 16);
+}
+
+/*
+ * A structured fuzzer: tens of thousands of messages, mostly of types a
+ * guest sends, in the connected state, on the right connection id, with
+ * random content in the shape of the real message.  It counts what got
+ * past the dispatch table to each handler, and the handlers that parse
+ * the most guest data must each have seen thousands.  Afterwards a guest
+ * that behaves gets the full service.
  */
 static void random_messages(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
 	struct vmb_channel *a = sim_channel_enabled(sim, 1);
 	struct vmb_channel *b;
-	u8 msg[VMB_MSG_MAX_SIZE + 16];
-	u32 seed = 0x5eed, conn_ids[] = { 1, 4, 2, 0 };
-	unsigned int i, j;
+	u8 *msg = kunit_kzalloc(test, VMB_MSG_MAX_SIZE + 16, GFP_KERNEL);
+	unsigned int reached[VMB_MSG_COUNT] = {}, sent = 0, i;
+	u32 seed = 0x5eed;
 
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	sim_channel_enabled(sim, 2);
+	sim_channel_enabled(sim, 3);
 	KUNIT_ASSERT_EQ(test, vmb_server_channel_start(a), 0);
-	for (i = 0; i < 4000; i++) {
-		size_t len = lcg_next(&seed) % sizeof(msg);
+	for (i = 0; i < 30000; i++) {
+		u32 type = fuzz_types[lcg_next(&seed) % ARRAY_SIZE(fuzz_types)];
+		u32 conn_id = lcg_next(&seed) % 16 ? 1 : lcg_next(&seed) % 6;
+		u64 before;
+		size_t len;
 
-		if (i % 500 == 0)
+		/*
+		 * Now and then a new session (offers again, GPADLs gone), and
+		 * at once after the garbage ended one.
+		 */
+		if (i % 1000 == 0 ||
+		    sim->server->conn_state != VMB_CONN_OFFERS_REQUESTED)
 			sim_connect(sim, VMB_VERSION_WIN10_V5_3);
-		for (j = 0; j < sizeof(msg); j++)
-			msg[j] = lcg_next(&seed);
-		/* Mostly real types, so the handlers see the garbage. */
-		put_unaligned_le32(lcg_next(&seed) % (VMB_MSG_COUNT + 2), msg);
-		/* Small relids and GPADL ids, so some of them hit. */
-		put_unaligned_le32(lcg_next(&seed) % 4, msg + 8);
-		put_unaligned_le32(lcg_next(&seed) % 4, msg + 12);
-		sim_send(sim, conn_ids[lcg_next(&seed) % 4], msg, len);
+		if (lcg_next(&seed) % 64 == 0)
+			type = lcg_next(&seed);		/* anything at all */
+		len = fuzz_message(msg, VMB_MSG_MAX_SIZE, type, &seed);
+		before = checks_rejected(sim->server);
+		sim_send(sim, conn_id, msg, len);
+		sent++;
+		if (checks_rejected(sim->server) == before &&
+		    type < VMB_MSG_COUNT)
+			reached[type]++;
 		sim->count = 0;
 	}
-	KUNIT_EXPECT_GT(test, total_rejected(sim->server), 1000);
-	KUNIT_EXPECT_LE(test, sim->server->gpadl_count, VMB_SERVER_MAX_GPADLS);
-	KUNIT_EXPECT_LE(test, sim->server->outq_len, VMB_SERVER_OUTQ_MAX);
+	for (i = 0; i < VMB_MSG_COUNT; i++)
+		if (reached[i])
+			kunit_info(test, "type %2u reached its handler %u times\n",
+				   i, reached[i]);
+	kunit_info(test, "%u sent, %llu rejected\n", sent,
+		   total_rejected(sim->server));
+	KUNIT_EXPECT_GE(test, reached[VMB_MSG_GPADL_HEADER], 1000);
+	KUNIT_EXPECT_GE(test, reached[VMB_MSG_GPADL_BODY], 1000);
+	KUNIT_EXPECT_GE(test, reached[VMB_MSG_OPENCHANNEL], 1000);
+	KUNIT_EXPECT_LE(test, sim->server->gpadl_bytes,
+			VMB_SERVER_MAX_GPADL_BYTES);
+	KUNIT_EXPECT_LE(test, sim->server->outq_len, VMB_OUTQ_WATERMARK);
 
 	/* A fresh guest that behaves gets everything. */
 	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
-	b = sim_channel_enabled(sim, 2);
+	b = sim_channel_enabled(sim, 4);
 	sim_open_channel(sim, a);
 	sim_open_channel(sim, b);
-	KUNIT_EXPECT_TRUE(test, vmb_channel_is_open(a));
-	KUNIT_EXPECT_TRUE(test, vmb_channel_is_open(b));
+	KUNIT_EXPECT_TRUE(test, sim_is_open(a));
+	KUNIT_EXPECT_TRUE(test, sim_is_open(b));
 }
 
 /* Garbage aimed at one open channel leaves it, and the others, alone. */
@@ -256,14 +342,14 @@ static void other_channels_unharmed(struct kunit *test)
 	put_unaligned_le32(0x101, msg + 12);
 	KUNIT_EXPECT_LT(test, sim_send(sim, 1, msg, sizeof(msg)), 0);
 	KUNIT_EXPECT_LT(test, sim_teardown(sim, 2, 0x101), 0);
-	KUNIT_EXPECT_LT(test, sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1),
+	KUNIT_EXPECT_LT(test, sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 9),
 			0);
 
-	KUNIT_EXPECT_TRUE(test, vmb_channel_is_open(a));
-	KUNIT_EXPECT_TRUE(test, a->ring_gpadl->in_use);
+	KUNIT_EXPECT_TRUE(test, sim_is_open(a));
+	KUNIT_EXPECT_TRUE(test, a->cb_ring->in_use);
 	KUNIT_EXPECT_STREQ(test, sim->events, "opened started post_started");
 	sim_open_channel(sim, b);
-	KUNIT_EXPECT_TRUE(test, vmb_channel_is_open(b));
+	KUNIT_EXPECT_TRUE(test, sim_is_open(b));
 }
 
 struct churn {
@@ -274,11 +360,15 @@ struct churn {
 	int enable_errors;
 };
 
-/* A back-end enabling and disabling its channels over and over. */
+/*
+ * A back-end enabling and disabling its channels over and over.  Each
+ * round waits a little for the guest to open the channel, so that most
+ * disables meet an open channel and GPADL traffic.
+ */
 static int churn_backend(void *data)
 {
 	struct churn *c = data;
-	unsigned int i;
+	unsigned int i, wait;
 
 	for (i = 0; i < c->rounds; i++) {
 		struct vmb_channel *ch = c->channels[i % 4];
@@ -286,14 +376,19 @@ static int churn_backend(void *data)
 
 		if (ret)
 			c->enable_errors++;
-		/* Waits for the guest thread's release or unload. */
+		for (wait = 0; !ret && wait < 100 && !sim_is_open(ch); wait++)
+			usleep_range(100, 200);
 		vmb_server_channel_disable(ch);
 	}
 	complete(&c->done[0]);
 	return 0;
 }
 
-/* A guest connecting, opening, releasing and unloading over and over. */
+/*
+ * A guest connecting, opening, releasing and unloading over and over,
+ * until the back-end is done: its releases answer the rescinds that came
+ * (or give a relid back unprompted).
+ */
 static int churn_guest(void *data)
 {
 	struct churn *c = data;
@@ -301,16 +396,23 @@ static int churn_guest(void *data)
 	unsigned int i;
 	u32 relid;
 
-	for (i = 0; i < c->rounds; i++) {
-		sim_initiate_contact(sim, VMB_VERSION_WIN10_V5_3);
-		sim_send_type(sim, VMB_MSG_REQUESTOFFERS);
-		for (relid = 1; relid <= 4; relid++) {
-			sim_gpadl(sim, relid, relid, 4);
-			sim_open(sim, relid, relid, 2, 0);
-			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, relid);
+	for (i = 0; !completion_done(&c->done[0]); i++) {
+		if (i % 8 == 0) {
+			sim_initiate_contact(sim, VMB_VERSION_WIN10_V5_3);
+			sim_send_type(sim, VMB_MSG_REQUESTOFFERS);
 		}
-		sim_send_type(sim, VMB_MSG_UNLOAD);
+		for (relid = 1; relid <= 4; relid++) {
+			sim_gpadl(sim, relid, 8 * i + relid, 4);
+			sim_open(sim, relid, 8 * i + relid, 2, 0);
+		}
+		for (relid = 1; relid <= 4; relid++)
+			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, relid);
+		if (i % 8 == 7)
+			sim_send_type(sim, VMB_MSG_UNLOAD);
+		/* Without preemption (UML) the back-end runs only now. */
+		usleep_range(50, 100);
 	}
+	sim_send_type(sim, VMB_MSG_UNLOAD);
 	complete(&c->done[1]);
 	return 0;
 }
@@ -318,6 +420,7 @@ static int churn_guest(void *data)
 static void churn_run(struct kunit *test, bool destroy)
 {
 	struct sim_guest *sim = sim_guest_create(test);
+	struct vmb_server *server = sim->server;
 	struct task_struct *t[2];
 	struct churn *c;
 	unsigned int i;
@@ -343,15 +446,25 @@ static void churn_run(struct kunit *test, bool destroy)
 		msleep(20);
 		sim_guest_destroy_now(sim);
 	}
-	/* The guest ends with an unload, or the server is gone: no waiter
-	 * is left behind.
-	 */
+	/* Neither side waits for the other: both finish. */
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&c->done[1], 60 * HZ),
 			0);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&c->done[0], 60 * HZ),
 			0);
-	if (!destroy)
-		KUNIT_EXPECT_EQ(test, c->enable_errors, 0);
+	if (destroy)
+		return;
+	KUNIT_EXPECT_EQ(test, c->enable_errors, 0);
+	/*
+	 * The premise: the two sides really met.  Rescinds were answered,
+	 * opens succeeded, and disables closed channels the guest had open.
+	 */
+	kunit_info(test, "%u rounds: %llu rescinds answered, %llu unprompted releases, %u opens, %d closed by disable\n",
+		   c->rounds, server->releases_answered,
+		   server->releases_unprompted, sim->opens_ok,
+		   atomic_read(&sim->closed_disabled));
+	KUNIT_EXPECT_GT(test, server->releases_answered, 0);
+	KUNIT_EXPECT_GT(test, sim->opens_ok, 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&sim->closed_disabled), 0);
 }
 
 static void churn_enable_disable_vs_guest(struct kunit *test)

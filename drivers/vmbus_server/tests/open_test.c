@@ -6,7 +6,7 @@
  */
 
 #include <kunit/test.h>
-#include <linux/delay.h>
+#include <linux/completion.h>
 #include <linux/string.h>
 
 #include "../channel.h"
@@ -42,9 +42,11 @@ static void run_steps(struct sim_guest *sim, struct vmb_channel *ch,
 		switch (*steps) {
 		case 's':
 			KUNIT_EXPECT_EQ(test, vmb_server_channel_start(ch), 0);
+			sim_settle(sim);
 			break;
 		case 'p':
 			KUNIT_EXPECT_EQ(test, vmb_server_channel_pause(ch), 0);
+			sim_settle(sim);
 			break;
 		case 'R':
 		case 'o':
@@ -134,7 +136,7 @@ static void callback_order(struct kunit *test)
 
 	run_steps(sim, ch, c->steps);
 	KUNIT_EXPECT_STREQ(test, sim->events, c->events);
-	KUNIT_EXPECT_EQ(test, vmb_channel_is_open(ch), c->open);
+	KUNIT_EXPECT_EQ(test, sim_is_open(ch), c->open);
 }
 
 static void open_result_bytes(struct kunit *test)
@@ -161,7 +163,7 @@ static void open_result_bytes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ch->target_vp, VMB_MAX_VP_INDEX);
 	KUNIT_EXPECT_EQ(test, ch->downstream_ring_page_offset, 2);
 	KUNIT_EXPECT_EQ(test, ch->open_id, 0x1234);
-	KUNIT_EXPECT_TRUE(test, ch->ring_gpadl->in_use);
+	KUNIT_EXPECT_TRUE(test, ch->cb_ring->in_use);
 }
 
 struct bad_open_case {
@@ -174,8 +176,9 @@ struct bad_open_case {
 	enum vmb_reject_reason reason;
 };
 
-/* Channel 1 owns GPADL 9 (8 pages), 10 (3 pages) and 11 (in progress);
- * channel 2 owns GPADL 20.
+/* Channel 1 owns GPADL 9 (8 pages), 10 (3 pages), 11 (in progress), 12
+ * (4 pages from byte 8), 13 (four 1-byte ranges) and 14 (4 pages less one
+ * byte); channel 2 owns GPADL 20.
  */
 static const struct bad_open_case bad_open_cases[] = {
 	{ "unknown relid", 7, 9, 4, 0, -ENOENT, VMB_REJECT_RELID },
@@ -183,6 +186,10 @@ static const struct bad_open_case bad_open_cases[] = {
 	{ "another channel's GPADL", 1, 20, 4, 0, -EINVAL, VMB_REJECT_GPADL },
 	{ "unknown GPADL", 1, 99, 4, 0, -EINVAL, VMB_REJECT_GPADL },
 	{ "GPADL in progress", 1, 11, 4, 0, -EINVAL, VMB_REJECT_GPADL },
+	{ "ring at byte offset 8", 1, 12, 2, 0, -EINVAL, VMB_REJECT_GPADL },
+	{ "ring of four 1-byte ranges", 1, 13, 2, 0, -EINVAL,
+	  VMB_REJECT_GPADL },
+	{ "ring not whole pages", 1, 14, 2, 0, -EINVAL, VMB_REJECT_GPADL },
 	{ "ring of 3 pages", 1, 10, 2, 0, -EINVAL, VMB_REJECT_OPEN_PARAMS },
 	{ "offset 0", 1, 9, 0, 0, -EINVAL, VMB_REJECT_OPEN_PARAMS },
 	{ "offset 1", 1, 9, 1, 0, -EINVAL, VMB_REJECT_OPEN_PARAMS },
@@ -197,6 +204,37 @@ static const struct bad_open_case bad_open_cases[] = {
 };
 
 KUNIT_ARRAY_PARAM_DESC(bad_open, bad_open_cases, name);
+
+/*
+ * A GPADL for relid 1 of @count ranges of @bytes bytes from @offset, one
+ * frame each or as many as the bytes need; it must be created.
+ */
+static void odd_gpadl(struct sim_guest *sim, u32 id, u16 count, u32 bytes,
+		      u32 offset)
+{
+	u8 buf[VMB_MSG_MAX_SIZE] = {};
+	struct vmb_msg_gpadl_header *hdr = (void *)buf;
+	u32 frames = DIV_ROUND_UP(bytes + offset, 4096);
+	u8 *p = (u8 *)(hdr + 1);
+	unsigned int i, j;
+
+	hdr->header.msgtype = cpu_to_le32(VMB_MSG_GPADL_HEADER);
+	hdr->child_relid = cpu_to_le32(1);
+	hdr->gpadl = cpu_to_le32(id);
+	hdr->range_buflen = cpu_to_le16(count * (8 + frames * 8));
+	hdr->range_count = cpu_to_le16(count);
+	for (i = 0; i < count; i++) {
+		struct vmb_gpa_range *range = (void *)p;
+
+		range->byte_count = cpu_to_le32(bytes);
+		range->byte_offset = cpu_to_le32(offset);
+		for (j = 0; j < frames; j++)
+			range->pfn[j] = cpu_to_le64(0x2000 + i * frames + j);
+		p += 8 + frames * 8;
+	}
+	KUNIT_ASSERT_EQ(sim->test, 0, sim_send(sim, 1, buf, p - buf));
+	KUNIT_ASSERT_EQ(sim->test, sim_le32_at(sim, sim->count - 1, 16), 0);
+}
 
 /* Every invalid open gets a failed OPENCHANNEL_RESULT and changes nothing. */
 static void open_refused(struct kunit *test)
@@ -218,6 +256,9 @@ static void open_refused(struct kunit *test)
 	hdr->range_buflen = cpu_to_le16(8 + 40 * 8);
 	hdr->range_count = cpu_to_le16(1);
 	KUNIT_ASSERT_EQ(test, 0, sim_send(sim, 1, buf, sizeof(*hdr) + 16));
+	odd_gpadl(sim, 12, 1, 4 * 4096 - 8, 8);
+	odd_gpadl(sim, 13, 4, 1, 0);
+	odd_gpadl(sim, 14, 1, 4 * 4096 - 1, 0);
 
 	KUNIT_EXPECT_EQ(test, c->expected,
 			sim_open(sim, c->relid, c->gpadl, c->offset,
@@ -227,8 +268,8 @@ static void open_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(res->status),
 			VMB_STATUS_UNSUCCESSFUL);
 	KUNIT_EXPECT_EQ(test, sim->server->rejected[c->reason], 1);
-	KUNIT_EXPECT_FALSE(test, vmb_channel_is_open(ch));
-	KUNIT_EXPECT_FALSE(test, vmb_channel_is_open(other));
+	KUNIT_EXPECT_FALSE(test, sim_is_open(ch));
+	KUNIT_EXPECT_FALSE(test, sim_is_open(other));
 	KUNIT_EXPECT_STREQ(test, sim->events, "");
 	/* The right open still works. */
 	KUNIT_EXPECT_EQ(test, 0, sim_open(sim, 1, 9, 4, 0));
@@ -248,7 +289,7 @@ static void open_twice(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim_open_status(sim), VMB_STATUS_UNSUCCESSFUL);
 	KUNIT_EXPECT_EQ(test, -EBUSY, sim_open(sim, 1, 0x101, 4, 0));
 	KUNIT_EXPECT_STREQ(test, sim->events, "opened started post_started");
-	KUNIT_EXPECT_EQ(test, ch->ring_gpadl->id, 0x101);
+	KUNIT_EXPECT_EQ(test, ch->cb_ring->id, 0x101);
 	KUNIT_EXPECT_EQ(test,
 			sim->server->rejected[VMB_REJECT_CHANNEL_STATE], 2);
 }
@@ -268,12 +309,11 @@ static void close_rules(struct kunit *test)
 			sim_send_relid(sim, VMB_MSG_CLOSECHANNEL, 1));
 	KUNIT_EXPECT_STREQ(test, sim->events, "opened closed");
 	/* A close racing the rescind is harmless. */
-	sim_disable_async(sim, ch);
+	vmb_server_channel_disable(ch);
 	KUNIT_EXPECT_EQ(test, 0, sim_send_relid(sim, VMB_MSG_CLOSECHANNEL, 1));
 	KUNIT_EXPECT_EQ(test, -ENOENT, sim_open(sim, 1, 0x101, 4, 0));
 	KUNIT_EXPECT_EQ(test, 0,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	sim_disable_join(sim);
 	KUNIT_EXPECT_EQ(test,
 			sim->server->rejected[VMB_REJECT_CHANNEL_STATE], 2);
 	KUNIT_EXPECT_EQ(test, sim->server->rejected[VMB_REJECT_RELID], 2);
@@ -360,7 +400,7 @@ static void start_pause_args(struct kunit *test)
 
 struct release_case {
 	const char *name;
-	char step;	/* what lets the waiting disable go, as in run_steps */
+	char step;	/* what ends the guest's hold, as in run_steps */
 };
 
 static const struct release_case release_cases[] = {
@@ -368,27 +408,46 @@ static const struct release_case release_cases[] = {
 	{ "UNLOAD", 'u' },
 	{ "new INITIATE_CONTACT", 'r' },
 	{ "server destroyed", 'x' },
+	{ "never: channel freed, then server destroyed", 'f' },
 };
 
 KUNIT_ARRAY_PARAM_DESC(release, release_cases, name);
 
-/* Disable waits for the guest, and for nothing more than one of these. */
-static void disable_waits_for_guest(struct kunit *test)
+/*
+ * Disable never waits for the guest: it returns with the channel closed
+ * and the rescind out, and the relid (with the instance) stays the guest's
+ * until one of these ends its hold.
+ */
+static void disable_never_waits(struct kunit *test)
 {
 	const struct release_case *c = test->param_value;
-	struct vmb_channel *ch;
+	struct vmb_channel *ch, *twin;
 	struct sim_guest *sim = open_setup(test, VMB_VERSION_WIN10_V5_3, &ch);
 	const char steps[] = { c->step, '\0' };
 
-	sim_disable_async(sim, ch);
-	msleep(20);
-	KUNIT_EXPECT_FALSE(test, sim_disable_done(sim));
-	if (c->step == 'l')
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_start(ch), 0);
+	sim_open_channel(sim, ch);
+	vmb_server_channel_disable(ch);
+	KUNIT_EXPECT_STREQ(test, sim->events,
+			   "opened started post_started suspend closed");
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),
+			VMB_MSG_RESCIND_CHANNELOFFER);
+	twin = sim_channel(sim, 1);
+	KUNIT_EXPECT_EQ(test, -EEXIST, vmb_server_channel_enable(twin));
+	switch (c->step) {
+	case 'l':
 		KUNIT_EXPECT_EQ(test, 0,
 				sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	else
+		break;
+	case 'f':
+		sim_channel_free_now(sim, ch);
+		sim_guest_destroy_now(sim);
+		break;
+	default:
 		run_steps(sim, ch, steps);
-	sim_disable_join(sim);
+	}
+	KUNIT_EXPECT_EQ(test, sim->server ? 0 : -ENODEV,
+			vmb_server_channel_enable(twin));
 }
 
 /* Nothing to wait for when the guest never saw the offer. */
@@ -404,6 +463,213 @@ static void disable_unoffered_returns(struct kunit *test)
 	/* Offers requested not yet: still not offered. */
 	vmb_server_channel_disable(ch);
 	KUNIT_EXPECT_EQ(test, sim->posted, 1);
+}
+
+/*
+ * Callbacks may call back into the server: getters, start and pause of
+ * their own channel (taking effect after the callback), enable and disable
+ * of another channel.  Under the old model each of these deadlocked.
+ */
+struct api_backend {
+	struct sim_guest *sim;
+	struct vmb_channel *other;
+	u32 relid_seen;
+	int ret[3];
+};
+
+static void api_event(struct vmb_channel *ch, const char *event)
+{
+	struct api_backend *be = vmb_server_channel_context(ch);
+	char *events = be->sim->events;
+
+	strlcat(events, events[0] ? " " : "", sizeof(be->sim->events));
+	strlcat(events, event, sizeof(be->sim->events));
+}
+
+static int api_opened(struct vmb_channel *ch)
+{
+	struct api_backend *be = vmb_server_channel_context(ch);
+
+	be->relid_seen = vmb_server_channel_relid(ch);
+	be->ret[0] = vmb_server_channel_start(ch);
+	be->ret[1] = vmb_server_channel_enable(be->other);
+	api_event(ch, "opened");
+	return 0;
+}
+
+static void api_suspend(struct vmb_channel *ch)
+{
+	struct api_backend *be = vmb_server_channel_context(ch);
+
+	be->ret[2] = vmb_server_channel_pause(ch);
+	vmb_server_channel_disable(be->other);
+	api_event(ch, "suspend");
+}
+
+static void api_closed(struct vmb_channel *ch)
+{
+	api_event(ch, "closed");
+}
+
+static void api_started(struct vmb_channel *ch)
+{
+	api_event(ch, "started");
+}
+
+static const struct vmb_server_channel_callbacks api_callbacks = {
+	.opened = api_opened,
+	.suspend = api_suspend,
+	.closed = api_closed,
+	.started = api_started,
+};
+
+static void callbacks_call_the_api(struct kunit *test)
+{
+	struct sim_guest *sim = sim_guest_create(test);
+	struct api_backend *be = kunit_kzalloc(test, sizeof(*be), GFP_KERNEL);
+	struct vmb_channel *ch = sim_channel(sim, 1);
+
+	KUNIT_ASSERT_NOT_NULL(test, be);
+	be->sim = sim;
+	be->other = sim_channel(sim, 2);
+	KUNIT_ASSERT_EQ(test, 0,
+			vmb_server_channel_init_set_callbacks(ch, &api_callbacks,
+							      be));
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_enable(ch));
+	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
+	sim->events[0] = '\0';
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, 1, 9, 8), 0);
+	KUNIT_EXPECT_EQ(test, 0, sim_open(sim, 1, 9, 4, 0));
+	KUNIT_EXPECT_EQ(test, sim_open_status(sim), 0);
+	KUNIT_EXPECT_EQ(test, be->relid_seen, 1);
+	KUNIT_EXPECT_EQ(test, be->ret[0], 0);
+	KUNIT_EXPECT_EQ(test, be->ret[1], 0);
+	/* The other channel was offered (hot add) from inside the callback. */
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_relid(be->other), 2);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_OFFERCHANNEL), 1);
+	KUNIT_EXPECT_EQ(test, 0, sim_send_relid(sim, VMB_MSG_CLOSECHANNEL, 1));
+	KUNIT_EXPECT_EQ(test, be->ret[2], 0);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_relid(be->other), 0);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),
+			VMB_MSG_RESCIND_CHANNELOFFER);
+	KUNIT_EXPECT_STREQ(test, sim->events,
+			   "opened started suspend closed");
+}
+
+/*
+ * A back-end slow to close holds up only its own channel: the guest's
+ * UNLOAD is taken at once, other guest messages are served meanwhile, and
+ * UNLOAD_RESPONSE waits until the closed callback returned (the guest may
+ * reuse the rings once it has the answer).
+ */
+struct slow_backend {
+	struct completion entered;
+	struct completion release;
+};
+
+static void slow_closed(struct vmb_channel *ch)
+{
+	struct slow_backend *sb = vmb_server_channel_context(ch);
+
+	complete(&sb->entered);
+	wait_for_completion(&sb->release);
+}
+
+static void slow_release(void *data)
+{
+	struct slow_backend *sb = data;
+
+	complete_all(&sb->release);
+}
+
+static const struct vmb_server_channel_callbacks slow_callbacks = {
+	.closed = slow_closed,
+};
+
+/* A relid message delivered without sim_send()'s wait for the works. */
+static int deliver_now(struct sim_guest *sim, u32 type, u32 relid)
+{
+	struct vmb_msg_relid msg = {
+		.header.msgtype = cpu_to_le32(type),
+		.child_relid = cpu_to_le32(relid),
+	};
+
+	return vmb_server_deliver_guest_message(sim->server, 1, &msg,
+						sizeof(msg));
+}
+
+static void slow_close_holds_only_its_channel(struct kunit *test)
+{
+	struct sim_guest *sim = sim_guest_create(test);
+	struct slow_backend *sb = kunit_kzalloc(test, sizeof(*sb), GFP_KERNEL);
+	struct vmb_channel *ch = sim_channel(sim, 1);
+	struct vmb_channel *fast;
+
+	KUNIT_ASSERT_NOT_NULL(test, sb);
+	init_completion(&sb->entered);
+	init_completion(&sb->release);
+	/* Before the server goes at the end, whatever failed. */
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, slow_release, sb));
+	KUNIT_ASSERT_EQ(test, 0,
+			vmb_server_channel_init_set_callbacks(ch, &slow_callbacks,
+							      sb));
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_enable(ch));
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_relid(ch), 1);
+	fast = sim_channel_enabled(sim, 2);
+	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
+	sim_open_channel(sim, ch);
+	sim_open_channel(sim, fast);
+
+	sim->count = 0;
+	KUNIT_EXPECT_EQ(test, 0, deliver_now(sim, VMB_MSG_CLOSECHANNEL, 1));
+	KUNIT_ASSERT_NE(test, 0,
+			wait_for_completion_timeout(&sb->entered, 10 * HZ));
+	/* While channel 1 sits in closed, channel 2 closes. */
+	KUNIT_EXPECT_EQ(test, 0, deliver_now(sim, VMB_MSG_CLOSECHANNEL, 2));
+	flush_work(&fast->work);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(fast->cb_open));
+	/* The unload is taken, its answer waits for channel 1. */
+	KUNIT_EXPECT_EQ(test, 0, deliver_now(sim, VMB_MSG_UNLOAD, 0));
+	flush_work(&fast->work);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_UNLOAD_RESPONSE), 0);
+	complete_all(&sb->release);
+	sim_settle(sim);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_UNLOAD_RESPONSE), 1);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),
+			VMB_MSG_UNLOAD_RESPONSE);
+}
+
+/*
+ * vmb_server_reset(): a VM reboot without UNLOAD.  Open channels close,
+ * nothing queued for the old guest goes out, the channels stay enabled and
+ * the next guest is offered them.
+ */
+static void server_reset_reoffers(struct kunit *test)
+{
+	struct vmb_channel *ch;
+	struct sim_guest *sim = open_setup(test, VMB_VERSION_WIN10_V5_3, &ch);
+	unsigned int posted;
+
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_start(ch), 0);
+	sim_open_channel(sim, ch);
+	sim->busy = true;
+	sim_channel_enabled(sim, 2);	/* its offer is queued */
+	KUNIT_EXPECT_EQ(test, sim->server->outq_len, 1);
+	KUNIT_EXPECT_EQ(test, 0, vmb_server_reset(sim->server));
+	KUNIT_EXPECT_STREQ(test, sim->events,
+			   "opened started post_started suspend closed");
+	KUNIT_EXPECT_EQ(test, sim->server->outq_len, 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->gpadls));
+	/* Nothing of the old connection reaches the new guest. */
+	sim->busy = false;
+	posted = sim->posted;
+	vmb_server_transport_ready(sim->server);
+	KUNIT_EXPECT_EQ(test, sim->posted, posted);
+	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_relid(ch), 1);
+	sim_open_channel(sim, ch);
+	KUNIT_EXPECT_TRUE(test, sim_is_open(ch));
 }
 
 KUNIT_ARRAY_PARAM(session, sim_session_versions, sim_version_desc);
@@ -443,7 +709,7 @@ static void full_session(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim_le32_at(sim, 4, 16), 0);	/* opened */
 	KUNIT_EXPECT_STREQ(test, sim->events,
 			   "opened started post_started suspend closed");
-	KUNIT_EXPECT_EQ(test, sim->server->gpadl_count, 0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->gpadls));
 	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->relids));
 }
 
@@ -455,8 +721,11 @@ static struct kunit_case vmb_open_cases[] = {
 	KUNIT_CASE(close_rules),
 	KUNIT_CASE_PARAM(modify_channel, modify_gen_params),
 	KUNIT_CASE(start_pause_args),
-	KUNIT_CASE_PARAM(disable_waits_for_guest, release_gen_params),
+	KUNIT_CASE_PARAM(disable_never_waits, release_gen_params),
 	KUNIT_CASE(disable_unoffered_returns),
+	KUNIT_CASE(callbacks_call_the_api),
+	KUNIT_CASE(slow_close_holds_only_its_channel),
+	KUNIT_CASE(server_reset_reoffers),
 	KUNIT_CASE_PARAM(full_session, session_gen_params),
 	{}
 };

@@ -80,17 +80,22 @@ static void hot_add_offers_at_once(struct kunit *test)
 			vmb_server_channel_connection_id(ch));
 }
 
-/* A rescinded relid is not handed out again before RELID_RELEASED. */
+/*
+ * Disable does not wait for the guest; a rescinded relid is not handed out
+ * again before RELID_RELEASED, and a channel enabled again meanwhile keeps
+ * it and is offered once the guest lets go of it.
+ */
 static void rescind_holds_relid_until_released(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
-	struct vmb_channel *a, *b, *c;
+	struct vmb_channel *a, *b, *c, *twin;
 	const struct vmb_msg_relid *rescind;
+	unsigned int posted;
 
 	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
 	a = sim_channel_enabled(sim, 1);
 	KUNIT_ASSERT_EQ(test, relid_of(a), 1);
-	sim_disable_async(sim, a);
+	vmb_server_channel_disable(a);
 	rescind = sim_last(sim, VMB_MSG_RESCIND_CHANNELOFFER, sizeof(*rescind));
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(rescind->child_relid), 1);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(rescind->header.padding), 0);
@@ -98,37 +103,82 @@ static void rescind_holds_relid_until_released(struct kunit *test)
 
 	b = sim_channel_enabled(sim, 2);
 	KUNIT_EXPECT_EQ(test, relid_of(b), 2);
-	/* The disable is still waiting for the guest... */
-	KUNIT_EXPECT_FALSE(test, sim_disable_done(sim));
+	/* Enabled again before the release: relid 1, no offer yet. */
+	posted = sim->posted;
+	KUNIT_EXPECT_EQ(test, 0, vmb_server_channel_enable(a));
+	KUNIT_EXPECT_EQ(test, relid_of(a), 1);
+	KUNIT_EXPECT_EQ(test, sim->posted, posted);
+	/* The guest names devices by instance: a twin is refused. */
+	twin = sim_channel(sim, 1);
+	KUNIT_EXPECT_EQ(test, -EEXIST, vmb_server_channel_enable(twin));
 	KUNIT_EXPECT_EQ(test, 0,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	/* ...and returns once it answered. */
-	sim_disable_join(sim);
+	KUNIT_ASSERT_EQ(test, sim->posted, posted + 1);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),
+			VMB_MSG_OFFERCHANNEL);
+	KUNIT_EXPECT_EQ(test, sim_le32_at(sim, sim->count - 1, 184), 1);
 	c = sim_channel_enabled(sim, 3);
-	KUNIT_EXPECT_EQ(test, relid_of(c), 1);
-	/* The same channel enabled again is offered again, with a new relid. */
-	KUNIT_EXPECT_EQ(test, 0, vmb_server_channel_enable(a));
-	KUNIT_EXPECT_EQ(test, relid_of(a), 3);
-	KUNIT_EXPECT_EQ(test, sim_le32_at(sim, sim->count - 1, 184), 3);
+	KUNIT_EXPECT_EQ(test, relid_of(c), 3);
 }
 
-static void release_of_live_or_unknown_relid(struct kunit *test)
+/* Two channels with one instance GUID: the second is refused. */
+static void same_instance_refused(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
-	struct vmb_channel *a;
+	struct vmb_channel *a = sim_channel_enabled(sim, 1);
+	struct vmb_channel *twin = sim_channel(sim, 1);
+	struct vmb_channel *other = sim_channel(sim, 2);
+	static const guid_t other_type = GUID_INIT(0x0e0b6031, 0x5213, 0x4934,
+						   0x81, 0x8b, 0x38, 0xd9,
+						   0x0c, 0xed, 0x39, 0xdb);
+
+	KUNIT_EXPECT_EQ(test, -EEXIST, vmb_server_channel_enable(twin));
+	/* Another type with the same instance collides too. */
+	KUNIT_ASSERT_EQ(test, 0,
+			vmb_server_channel_init_set_interface(other,
+							      &other_type,
+							      &a->interface_instance));
+	KUNIT_EXPECT_EQ(test, -EEXIST, vmb_server_channel_enable(other));
+	/* Never offered: disable frees the relid and the instance at once. */
+	vmb_server_channel_disable(a);
+	KUNIT_EXPECT_EQ(test, 0, vmb_server_channel_enable(twin));
+	KUNIT_EXPECT_EQ(test, relid_of(twin), 1);
+}
+
+/*
+ * A guest may release a relid on its own (Linux does when it cannot set
+ * up the offer): accepted, the channel is not offered to this connection
+ * again, and its disable needs no rescind.
+ */
+static void release_unprompted(struct kunit *test)
+{
+	struct sim_guest *sim = sim_guest_create(test);
+	struct vmb_channel *a, *b;
+	unsigned int posted;
 
 	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
 	a = sim_channel_enabled(sim, 1);
 	KUNIT_EXPECT_EQ(test, -ENOENT,
-			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	KUNIT_EXPECT_EQ(test, -ENOENT,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 999));
 	KUNIT_EXPECT_EQ(test, -ENOENT,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 0));
-	sim_disable_released(sim, a);
+	KUNIT_EXPECT_EQ(test, 0,
+			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
 	KUNIT_EXPECT_EQ(test, -ENOENT,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
+	KUNIT_EXPECT_EQ(test, -ENOENT, sim_open(sim, 1, 1, 2, 0));
+	posted = sim->posted;
+	vmb_server_channel_disable(a);
+	KUNIT_EXPECT_EQ(test, sim->posted, posted);
 	KUNIT_EXPECT_EQ(test, sim->server->rejected[VMB_REJECT_RELID], 4);
+	b = sim_channel_enabled(sim, 2);
+	KUNIT_EXPECT_EQ(test, relid_of(b), 1);
+	/* Enabled again, on a relid of its own: offered again. */
+	KUNIT_EXPECT_EQ(test, 0, vmb_server_channel_enable(a));
+	KUNIT_EXPECT_EQ(test, relid_of(a), 2);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),
+			VMB_MSG_OFFERCHANNEL);
+	KUNIT_EXPECT_EQ(test, sim_le32_at(sim, sim->count - 1, 184), 2);
 }
 
 /* Every relid the guest's event page can name, then no more. */
@@ -141,11 +191,13 @@ static void relids_run_out(struct kunit *test)
 	c = kunit_kcalloc(test, VMB_MAX_RELID + 1, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	for (i = 0; i <= VMB_MAX_RELID; i++) {
+		guid_t inst = GUID_INIT(i, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
 		c[i] = vmb_server_channel_alloc();
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, c[i]);
 		vmb_server_channel_init_set_server(c[i], sim->server);
 		vmb_server_channel_init_set_interface(c[i], &sim_type_guid,
-						      &sim_type_guid);
+						      &inst);
 	}
 	for (i = 0; i < VMB_MAX_RELID; i++)
 		KUNIT_EXPECT_EQ(test, 0, vmb_server_channel_enable(c[i]));
@@ -159,22 +211,29 @@ static void relids_run_out(struct kunit *test)
 		vmb_server_channel_free(c[i]);
 }
 
-/* Freeing an enabled channel disables it first: the guest sees a rescind. */
+/*
+ * Freeing an enabled channel disables it first: the guest sees a rescind,
+ * the free returns at once, and the relid waits for the release.
+ */
 static void free_enabled_channel_rescinds(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
-	struct vmb_channel *ch;
+	struct vmb_channel *ch, *next;
 
 	sim_connect(sim, VMB_VERSION_WIN8);
 	ch = sim_channel_enabled(sim, 1);
-	sim_free_async(sim, ch);
+	sim_channel_free_now(sim, ch);
 	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),
 			VMB_MSG_RESCIND_CHANNELOFFER);
 	KUNIT_EXPECT_EQ(test, sim_le32_at(sim, sim->count - 1, 8), 1);
-	KUNIT_EXPECT_FALSE(test, sim_disable_done(sim));
+	/* The freed channel still holds its instance and relid... */
+	next = sim_channel(sim, 1);
+	KUNIT_EXPECT_EQ(test, -EEXIST, vmb_server_channel_enable(next));
 	KUNIT_EXPECT_EQ(test, 0,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	sim_disable_join(sim);
+	/* ...until the guest released it. */
+	KUNIT_EXPECT_EQ(test, 0, vmb_server_channel_enable(next));
+	KUNIT_EXPECT_EQ(test, relid_of(next), 1);
 }
 
 /* The server goes first; its channels stay valid and fail cleanly. */
@@ -230,7 +289,8 @@ static struct kunit_case vmb_lifecycle_cases[] = {
 	KUNIT_CASE(offers_wait_for_request),
 	KUNIT_CASE(hot_add_offers_at_once),
 	KUNIT_CASE(rescind_holds_relid_until_released),
-	KUNIT_CASE(release_of_live_or_unknown_relid),
+	KUNIT_CASE(same_instance_refused),
+	KUNIT_CASE(release_unprompted),
 	KUNIT_CASE(relids_run_out),
 	KUNIT_CASE(free_enabled_channel_rescinds),
 	KUNIT_CASE(destroy_with_live_channels),
@@ -318,7 +378,8 @@ static void connection_ids_enforced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim->posted, 0);
 	KUNIT_EXPECT_EQ(test, 0, sim_send(sim, 1, &ic, sizeof(ic)));
 	KUNIT_EXPECT_EQ(test, -EPROTO, sim_send(sim, 4, &req, sizeof(req)));
-	KUNIT_EXPECT_EQ(test, -EPROTO, sim_send(sim, 2, &req, sizeof(req)));
+	/* An id the server does not listen on at all. */
+	KUNIT_EXPECT_EQ(test, -ENXIO, sim_send(sim, 2, &req, sizeof(req)));
 	KUNIT_EXPECT_EQ(test, 0, sim_send(sim, 1, &req, sizeof(req)));
 	KUNIT_EXPECT_EQ(test, sim->server->rejected[VMB_REJECT_CONNECTION_ID],
 			4);
@@ -483,11 +544,10 @@ static void unload_and_reconnect(struct kunit *test)
 	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
 	a = sim_channel_enabled(sim, 1);
 	b = sim_channel_enabled(sim, 2);
-	sim_disable_async(sim, a); /* relid 1 awaits release */
+	vmb_server_channel_disable(a); /* relid 1 awaits release */
 	sim->count = 0;
+	/* The guest forgot every relid. */
 	KUNIT_EXPECT_EQ(test, 0, sim_send_type(sim, VMB_MSG_UNLOAD));
-	/* The guest forgot every relid: the disable returns. */
-	sim_disable_join(sim);
 	KUNIT_ASSERT_EQ(test, sim->count, 1);
 	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 0), VMB_MSG_UNLOAD_RESPONSE);
 	KUNIT_EXPECT_EQ(test, sim->msgs[0].len, sizeof(struct vmb_msg_header));
@@ -511,9 +571,8 @@ static void contact_resets_connection(struct kunit *test)
 	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
 	a = sim_channel_enabled(sim, 1);
 	b = sim_channel_enabled(sim, 2);
-	sim_disable_async(sim, a);
+	vmb_server_channel_disable(a);
 	KUNIT_EXPECT_EQ(test, 0, sim_initiate_contact(sim, VMB_VERSION_WIN10));
-	sim_disable_join(sim);
 	KUNIT_EXPECT_EQ(test, 0, vmb_server_channel_enable(a));
 	KUNIT_EXPECT_EQ(test, relid_of(a), 1);
 	/* Not offered until asked, in enable order: b then a. */
@@ -540,7 +599,7 @@ static void busy_slot_keeps_order(struct kunit *test)
 	/* Free, but not told yet: new messages still queue behind. */
 	sim->busy = false;
 	b = sim_channel_enabled(sim, 2);
-	sim_disable_async(sim, a);
+	vmb_server_channel_disable(a);
 	KUNIT_EXPECT_EQ(test, sim->posted, 0);
 	KUNIT_EXPECT_EQ(test, sim->server->outq_len, 5);
 
@@ -557,7 +616,6 @@ static void busy_slot_keeps_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim->server->outq_len, 0);
 	KUNIT_EXPECT_EQ(test, 0,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
-	sim_disable_join(sim);
 }
 
 /* The slot turns busy again halfway: the rest waits for the next call. */
@@ -578,36 +636,115 @@ static void ready_stops_when_busy_again(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim->count, 2);
 }
 
-/* A guest that never frees its slot cannot make the queue grow forever. */
-static void queue_is_bounded(struct kunit *test)
+/*
+ * Back-pressure: a guest that never frees its slot gets its messages
+ * refused with -EAGAIN once the backlog reaches the watermark; nothing of
+ * a refused message is done, and nothing queued is lost.
+ */
+static void backlog_refuses_guest(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
-	unsigned int i;
+	unsigned int i, posted;
 
+	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
+	posted = sim->posted;
 	sim->busy = true;
-	for (i = 0; i < VMB_SERVER_OUTQ_MAX + 10; i++)
-		sim_initiate_contact(sim, VMB_PROTO_VERSION(9, 9));
-	KUNIT_EXPECT_EQ(test, sim->server->outq_len, VMB_SERVER_OUTQ_MAX);
-	KUNIT_EXPECT_EQ(test, sim->server->dropped, 10);
+	/* Each bad open is answered with a failure: one reply each. */
+	for (i = 0; i < VMB_OUTQ_WATERMARK; i++)
+		KUNIT_EXPECT_EQ(test, -ENOENT, sim_open(sim, 100 + i, 1, 2, 0));
+	KUNIT_EXPECT_EQ(test, sim->server->outq_len, VMB_OUTQ_WATERMARK);
+	KUNIT_EXPECT_EQ(test, -EAGAIN, sim_open(sim, 1, 1, 2, 0));
+	KUNIT_EXPECT_EQ(test, -EAGAIN, sim_send_type(sim, VMB_MSG_UNLOAD));
+	KUNIT_EXPECT_EQ(test, sim->server->outq_len, VMB_OUTQ_WATERMARK);
+	KUNIT_EXPECT_EQ(test, sim->server->held_back, 2);
+	KUNIT_EXPECT_EQ(test, sim->server->conn_state,
+			VMB_CONN_OFFERS_REQUESTED);
 	sim->busy = false;
 	vmb_server_transport_ready(sim->server);
-	KUNIT_EXPECT_EQ(test, sim->posted, VMB_SERVER_OUTQ_MAX);
-	KUNIT_EXPECT_EQ(test, sim->server->outq_len, 0);
+	KUNIT_EXPECT_EQ(test, sim->posted, posted + VMB_OUTQ_WATERMARK);
+	for (i = 0; i < VMB_OUTQ_WATERMARK; i++)
+		KUNIT_EXPECT_EQ(test, sim_le32_at(sim, i, 8), 100 + i);
+	sim->count = 0;
+	KUNIT_EXPECT_EQ(test, 0, sim_send_type(sim, VMB_MSG_UNLOAD));
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),
+			VMB_MSG_UNLOAD_RESPONSE);
 }
 
-/* A transport error other than busy loses that message, not the server. */
-static void transport_error_drops(struct kunit *test)
+/*
+ * A transport error other than busy loses nothing: the message stays
+ * first in the queue, the caller hears the error, and the next delivery
+ * sends it, in order.
+ */
+static void transport_error_keeps_message(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
 
 	sim->fail_with = -EIO;
-	KUNIT_EXPECT_EQ(test, 0, sim_initiate_contact(sim, VMB_VERSION_WIN8));
-	KUNIT_EXPECT_EQ(test, sim->server->dropped, 1);
-	KUNIT_EXPECT_EQ(test, sim->server->outq_len, 0);
+	KUNIT_EXPECT_EQ(test, -EIO, sim_initiate_contact(sim, VMB_VERSION_WIN8));
+	KUNIT_EXPECT_EQ(test, sim->server->tx_errors, 1);
+	KUNIT_EXPECT_EQ(test, sim->server->outq_len, 1);
+	KUNIT_EXPECT_EQ(test, sim->server->conn_state, VMB_CONN_CONNECTED);
 	sim->fail_with = 0;
 	KUNIT_EXPECT_EQ(test, 0, sim_send_type(sim, VMB_MSG_REQUESTOFFERS));
-	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 0),
+	KUNIT_ASSERT_EQ(test, sim->count, 2);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 0), VMB_MSG_VERSION_RESPONSE);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 1),
 			VMB_MSG_ALLOFFERS_DELIVERED);
+}
+
+struct contact_case {
+	const char *name;
+	u32 version;
+	u32 target_vcpu;
+	u8 sint;
+	u8 vtl;
+	int expected;
+	u32 vp_seen;
+	u8 sint_seen;
+};
+
+static const struct contact_case contact_cases[] = {
+	{ "5.3 vp 3 sint 5", VMB_VERSION_WIN10_V5_3, 3, 5, 0, 0, 3, 5 },
+	{ "5.3 vp 4095", VMB_VERSION_WIN10_V5_3, 4095, 2, 0, 0, 4095, 2 },
+	{ "4.0 vp 1: sint 2", VMB_VERSION_WIN10, 1, 7, 0, 0, 1, 2 },
+	{ "5.3 vp 4096", VMB_VERSION_WIN10_V5_3, 4096, 2, 0, -EINVAL, 0, 2 },
+	{ "5.3 sint 16", VMB_VERSION_WIN10_V5_3, 0, 16, 0, -EINVAL, 0, 2 },
+	{ "5.3 vtl 2", VMB_VERSION_WIN10_V5_3, 0, 2, 2, -EINVAL, 0, 2 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(contact, contact_cases, name);
+
+/*
+ * INITIATE_CONTACT names where host messages go; the transport is told.
+ * Out-of-range targets and a VTL other than 0 are refused (answered "not
+ * supported" on VP 0, SINT 2).
+ */
+static void contact_targets(struct kunit *test)
+{
+	const struct contact_case *c = test->param_value;
+	struct sim_guest *sim = sim_guest_create(test);
+	const struct vmb_msg_version_response *resp;
+	struct vmb_msg_initiate_contact ic = {
+		.header.msgtype = cpu_to_le32(VMB_MSG_INITIATE_CONTACT),
+		.version = cpu_to_le32(c->version),
+		.target_vcpu = cpu_to_le32(c->target_vcpu),
+	};
+	u32 conn_id = c->version >= VMB_VERSION_WIN10_V5 ? 4 : 1;
+
+	if (c->version >= VMB_VERSION_WIN10_V5) {
+		ic.msg_sint = c->sint;
+		ic.msg_vtl = c->vtl;
+	} else {
+		ic.interrupt_page = cpu_to_le64(c->sint);
+	}
+	KUNIT_EXPECT_EQ(test, c->expected,
+			sim_send(sim, conn_id, &ic, sizeof(ic)));
+	resp = sim_last(sim, VMB_MSG_VERSION_RESPONSE, sizeof(*resp));
+	KUNIT_EXPECT_EQ(test, resp->version_supported, !c->expected);
+	KUNIT_EXPECT_EQ(test, sim->target_vp, c->vp_seen);
+	KUNIT_EXPECT_EQ(test, sim->sint, c->sint_seen);
+	KUNIT_EXPECT_EQ(test, sim->server->rejected[VMB_REJECT_CONTACT_PARAMS],
+			c->expected ? 1 : 0);
 }
 
 KUNIT_ARRAY_PARAM(session, sim_session_versions, sim_version_desc);
@@ -661,8 +798,9 @@ static struct kunit_case vmb_control_cases[] = {
 	KUNIT_CASE(contact_resets_connection),
 	KUNIT_CASE(busy_slot_keeps_order),
 	KUNIT_CASE(ready_stops_when_busy_again),
-	KUNIT_CASE(queue_is_bounded),
-	KUNIT_CASE(transport_error_drops),
+	KUNIT_CASE(backlog_refuses_guest),
+	KUNIT_CASE(transport_error_keeps_message),
+	KUNIT_CASE_PARAM(contact_targets, contact_gen_params),
 	KUNIT_CASE_PARAM(offer_session, session_gen_params),
 	{}
 };

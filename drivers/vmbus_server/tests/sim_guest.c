@@ -4,13 +4,19 @@
  */
 
 #include <kunit/resource.h>
+#include <linux/module.h>
+#include <linux/unaligned.h>
 #include <linux/delay.h>
-#include <linux/kthread.h>
 #include <linux/string.h>
 
 #include "../channel.h"
 #include "../server.h"
 #include "sim_guest.h"
+
+MODULE_DESCRIPTION("KUnit suites of the VMBus server");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(VMBUS_SERVER);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 const guid_t sim_type_guid = GUID_INIT(0xda0a7802, 0xe377, 0x4aac, 0x8e, 0x77,
 				       0x05, 0x58, 0xeb, 0x10, 0x73, 0xf8);
@@ -27,14 +33,14 @@ void sim_version_desc(const u32 *version, char *desc)
 		 *version & 0xffff);
 }
 
-static int sim_post_message(struct vmb_server *server, const void *msg,
-			    size_t len)
+static int sim_post_message(struct vmb_server *server, u32 target_vp,
+			    u8 sint, const void *msg, size_t len)
 {
 	struct sim_guest *sim = vmb_server_priv(server);
 
 	/*
-	 * Runs under the server's lock: an assertion here would end the test
-	 * thread with the lock held and hang the cleanup, so only expect.
+	 * May run in a channel's work: an assertion here would end that
+	 * worker, not the test, so only expect.
 	 */
 	if (sim->busy)
 		return -EAGAIN;
@@ -43,6 +49,11 @@ static int sim_post_message(struct vmb_server *server, const void *msg,
 	KUNIT_EXPECT_GE(sim->test, len, sizeof(struct vmb_msg_header));
 	KUNIT_EXPECT_LE(sim->test, len, VMB_MSG_MAX_SIZE);
 	sim->posted++;
+	if (get_unaligned_le32(msg) == VMB_MSG_OPENCHANNEL_RESULT &&
+	    !get_unaligned_le32(msg + 16))
+		sim->opens_ok++;
+	sim->target_vp = target_vp;
+	sim->sint = sint;
 	if (sim->count == SIM_GUEST_MAX_MSGS)
 		return 0;
 	sim->msgs[sim->count].len = len;
@@ -55,7 +66,8 @@ static const struct vmb_server_transport_ops sim_ops = {
 	.post_message = sim_post_message,
 };
 
-static void sim_event(struct vmb_channel *channel, const char *event)
+/* Note what a callback heard, in sim->events. */
+void sim_event(struct vmb_channel *channel, const char *event)
 {
 	struct sim_guest *sim = vmb_server_channel_context(channel);
 
@@ -73,6 +85,10 @@ static int sim_opened(struct vmb_channel *channel)
 
 static void sim_closed(struct vmb_channel *channel)
 {
+	struct sim_guest *sim = vmb_server_channel_context(channel);
+
+	if (!vmb_server_channel_relid(channel))
+		atomic_inc(&sim->closed_disabled);
 	sim_event(channel, "closed");
 }
 
@@ -99,11 +115,7 @@ static const struct vmb_server_channel_callbacks sim_callbacks = {
 	.post_started = sim_post_started,
 };
 
-/*
- * The server goes first: that closes its channels and wakes a disable
- * waiting in the background; only then are the channels freed, since
- * freeing an offered channel would wait for a guest that no longer talks.
- */
+/* The server goes first, as a VMM's teardown would; then the channels. */
 static void sim_teardown_action(void *data)
 {
 	struct sim_guest *sim = data;
@@ -111,7 +123,6 @@ static void sim_teardown_action(void *data)
 
 	vmb_server_destroy(sim->server);
 	sim->server = NULL;
-	sim_disable_join(sim);
 	for (i = 0; i < sim->nr_channels; i++)
 		vmb_server_channel_free(sim->channels[i]);
 }
@@ -124,7 +135,6 @@ struct sim_guest *sim_guest_create(struct kunit *test)
 	sim = kunit_kzalloc(test, sizeof(*sim), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sim);
 	sim->test = test;
-	init_completion(&sim->bg_done);
 	sim->server = vmb_server_create(&sim_ops, sim);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sim->server);
 	ret = kunit_add_action_or_reset(test, sim_teardown_action, sim);
@@ -171,7 +181,7 @@ struct vmb_channel *sim_channel_enabled(struct sim_guest *sim, u8 instance)
 	return channel;
 }
 
-/* Free a channel the guest was never offered (freeing waits otherwise). */
+/* Free a channel now rather than when the test ends. */
 void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel)
 {
 	unsigned int i;
@@ -186,97 +196,19 @@ void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel)
 	KUNIT_FAIL(sim->test, "channel not made by sim_channel()");
 }
 
-static int sim_bg_thread(void *data)
-{
-	struct sim_guest *sim = data;
-
-	if (sim->bg_free)
-		vmb_server_channel_free(sim->bg_channel);
-	else
-		vmb_server_channel_disable(sim->bg_channel);
-	complete(&sim->bg_done);
-	return 0;
-}
-
 /*
- * Disable marks the channel disabled and posts the rescind in one critical
- * section of the server's lock: seen under the lock, the rescind is out.
- * (Read without it, on another CPU the state may show first.)
+ * Let every channel's work run to its end: the callbacks the last calls
+ * asked for have returned and their replies are out (or queued).
  */
-static bool sim_rescinded(struct sim_guest *sim, struct vmb_channel *channel)
+void sim_settle(struct sim_guest *sim)
 {
-	bool disabled;
-
-	mutex_lock(&sim->server->lock);
-	disabled = channel->state == VMB_CHANNEL_DISABLED;
-	mutex_unlock(&sim->server->lock);
-	return disabled;
+	flush_workqueue(vmb_wq);
 }
 
-static void sim_bg_start(struct sim_guest *sim, struct vmb_channel *channel,
-			 bool free)
+/* Whether the guest has the channel open, as the server answered it. */
+bool sim_is_open(struct vmb_channel *channel)
 {
-	struct task_struct *task;
-	int i;
-
-	KUNIT_ASSERT_NULL(sim->test, sim->bg);
-	reinit_completion(&sim->bg_done);
-	sim->bg_channel = channel;
-	sim->bg_free = free;
-	task = kthread_run(sim_bg_thread, sim, "sim-disable");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(sim->test, task);
-	sim->bg = task;
-	for (i = 0; i < 1000; i++) {
-		if (completion_done(&sim->bg_done) || sim_rescinded(sim, channel))
-			return;
-		usleep_range(500, 1000);
-	}
-	KUNIT_FAIL(sim->test, "disable did not rescind within a second");
-}
-
-/*
- * Disable @channel in another thread, as a back-end would while the guest
- * goes on talking; returns once the channel is disabled on the server's
- * side (the rescind is out), while the disable waits for the guest.
- */
-void sim_disable_async(struct sim_guest *sim, struct vmb_channel *channel)
-{
-	sim_bg_start(sim, channel, false);
-}
-
-/* The same for vmb_server_channel_free(), which disables first. */
-void sim_free_async(struct sim_guest *sim, struct vmb_channel *channel)
-{
-	unsigned int i;
-
-	for (i = 0; i < sim->nr_channels; i++)
-		if (sim->channels[i] == channel)
-			sim->channels[i] = sim->channels[--sim->nr_channels];
-	sim_bg_start(sim, channel, true);
-}
-
-bool sim_disable_done(struct sim_guest *sim)
-{
-	return completion_done(&sim->bg_done);
-}
-
-/* Wait for the background disable to return; it must within a second. */
-void sim_disable_join(struct sim_guest *sim)
-{
-	unsigned long left;
-
-	if (!sim->bg)
-		return;
-	left = wait_for_completion_timeout(&sim->bg_done, HZ);
-	KUNIT_EXPECT_NE_MSG(sim->test, left, 0,
-			    "disable still waiting after a second");
-	if (!left) {
-		/* Let the waiter go before the test memory does. */
-		vmb_server_destroy(sim->server);
-		sim->server = NULL;
-		wait_for_completion(&sim->bg_done);
-	}
-	sim->bg = NULL;
+	return READ_ONCE(channel->guest_open) == VMB_GUEST_OPEN;
 }
 
 /* Disable an offered channel the way a guest driver answers it. */
@@ -284,16 +216,21 @@ void sim_disable_released(struct sim_guest *sim, struct vmb_channel *channel)
 {
 	u32 relid = vmb_server_channel_relid(channel);
 
-	sim_disable_async(sim, channel);
-	KUNIT_EXPECT_FALSE(sim->test, sim_disable_done(sim));
+	vmb_server_channel_disable(channel);
+	KUNIT_EXPECT_EQ(sim->test, sim_msg_type(sim, sim->count - 1),
+			VMB_MSG_RESCIND_CHANNELOFFER);
 	KUNIT_EXPECT_EQ(sim->test, 0,
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, relid));
-	sim_disable_join(sim);
 }
 
+/* Deliver a guest message and let the channels' work answer it. */
 int sim_send(struct sim_guest *sim, u32 conn_id, const void *msg, size_t len)
 {
-	return vmb_server_deliver_guest_message(sim->server, conn_id, msg, len);
+	int ret = vmb_server_deliver_guest_message(sim->server, conn_id, msg,
+						   len);
+
+	sim_settle(sim);
+	return ret;
 }
 
 int sim_send_type(struct sim_guest *sim, u32 type)

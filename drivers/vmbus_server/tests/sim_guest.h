@@ -9,7 +9,6 @@
 #define _VMBUS_SERVER_SIM_GUEST_H
 
 #include <kunit/test.h>
-#include <linux/completion.h>
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
 
@@ -47,15 +46,18 @@ struct sim_guest {
 	char events[256];
 	bool refuse_open;
 
+	/* Where the last message went. */
+	u32 target_vp;
+	u8 sint;
+	/* Counted whatever @count holds: successful opens answered, and
+	 * closed callbacks that ran for a disabled channel.
+	 */
+	unsigned int opens_ok;
+	atomic_t closed_disabled;
+
 	/* Channels the test made; freed after the server is destroyed. */
 	struct vmb_channel *channels[SIM_GUEST_MAX_CHANNELS];
 	unsigned int nr_channels;
-
-	/* A disable running in the background while the guest answers. */
-	struct task_struct *bg;
-	struct vmb_channel *bg_channel;
-	bool bg_free;
-	struct completion bg_done;
 };
 
 struct sim_guest *sim_guest_create(struct kunit *test);
@@ -63,10 +65,9 @@ void sim_guest_destroy_now(struct sim_guest *sim);
 struct vmb_channel *sim_channel(struct sim_guest *sim, u8 instance);
 struct vmb_channel *sim_channel_enabled(struct sim_guest *sim, u8 instance);
 void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel);
-void sim_disable_async(struct sim_guest *sim, struct vmb_channel *channel);
-void sim_free_async(struct sim_guest *sim, struct vmb_channel *channel);
-bool sim_disable_done(struct sim_guest *sim);
-void sim_disable_join(struct sim_guest *sim);
+void sim_settle(struct sim_guest *sim);
+void sim_event(struct vmb_channel *channel, const char *event);
+bool sim_is_open(struct vmb_channel *channel);
 void sim_disable_released(struct sim_guest *sim, struct vmb_channel *channel);
 
 int sim_send(struct sim_guest *sim, u32 conn_id, const void *msg, size_t len);

@@ -330,7 +330,7 @@ vmbs_qemu_test() {
 		'^connection: offers requested, version 5\.3'
 	vmbs_qemu_check "debugfs: channel relid 1 offered" \
 		vmbs_qemu_step_printed 6 \
-		'^channel relid 1 connection_id 0x10001: offered'
+		'^channel relid 1 connection_id 0x10001: enabled, offered'
 	vmbs_qemu_check "debugfs: channel MMIO sizes 8 + 16" \
 		vmbs_qemu_step_printed 6 \
 		'mmio_megabytes 8 mmio_megabytes_optional 16 '

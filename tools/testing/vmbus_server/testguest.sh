@@ -61,7 +61,7 @@ vmbs_tg_setup() {
 	log=$VMBS_RUN/build.log
 	if [ "$mode" = kunit ]; then
 		VMBS_BUILD=$(vmbs_build_modules testkernel-kunit "$VMBS_TK_BUILD" \
-			     W=1 CONFIG_VMBUS_SERVER_KUNIT_TEST=y \
+			     W=1 CONFIG_VMBUS_SERVER_KUNIT_TEST=m \
 			     CONFIG_VMBUS_SERVER_CANARY=m 2>"$log") || VMBS_BUILD=
 	else
 		VMBS_BUILD=$(vmbs_build_modules testkernel "$VMBS_TK_BUILD" \
@@ -72,8 +72,13 @@ vmbs_tg_setup() {
 		drivers/vmbus_server/vmbus_server.ko
 		tools/testing/vmbus_server/canary/vmbus_server_canary.ko
 	)
-	[ "$mode" = kunit ] || VMBS_QEMU_MODULES+=(
-		tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko)
+	if [ "$mode" = kunit ]; then
+		VMBS_QEMU_MODULES+=(
+			drivers/vmbus_server/tests/vmbus_server_test.ko)
+	else
+		VMBS_QEMU_MODULES+=(
+			tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko)
+	fi
 
 	extra=$VMBS_RUN/extra
 	rm -rf "$extra"
@@ -188,8 +193,9 @@ vmbs_tg_kunit() {
 
 	vmbs_tg_build_check "W=1"
 	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug && echo scan > $kml && echo clear > $kml"
-	vmbs_tg_step kunit "insmod /modules/vmbus_server.ko"
-	vmbs_tg_step rmmod "rmmod vmbus_server"
+	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
+	vmbs_tg_step kunit "insmod /modules/vmbus_server_test.ko"
+	vmbs_tg_step rmmod "rmmod vmbus_server_test && rmmod vmbus_server"
 	vmbs_tg_steps_checkers
 	vmbs_tg_boot
 
@@ -210,7 +216,7 @@ vmbs_tg_kunit() {
 	else
 		vmbs_qemu_report 1 "KUnit results parsed (see $VMBS_RUN/kunit-parse.log)"
 	fi
-	vmbs_qemu_check "vmbus_server with its suites unloaded" \
+	vmbs_qemu_check "vmbus_server_test and vmbus_server unloaded" \
 		vmbs_qemu_step_ok "${S[rmmod]}"
 	vmbs_tg_check_checkers
 }
@@ -239,9 +245,10 @@ vmbs_tg_channel() {
 	vmbs_qemu_step_printed "$1" "^channel relid $2 connection_id 0x[0-9a-f]+: $3"
 }
 
+# Released: the disabled channel gave its relid back, so the server no
+# longer lists it.
 vmbs_tg_released() {
-	! vmbs_qemu_step_printed "$1" "^channel relid $2 " &&
-		! vmbs_qemu_step_printed "$1" "^relid $2: rescinded"
+	! vmbs_qemu_step_printed "$1" "^channel relid $2 "
 }
 
 # Many pages in the open channel's ring GPADL: more than one message holds.
@@ -249,7 +256,7 @@ vmbs_tg_big_ring() {
 	local pages
 
 	pages=$(vmbs_qemu_step_output "$1" |
-		sed -nE 's/.*ring of the open channel, ([0-9]+) pages$/\1/p' |
+		sed -nE 's/.*ring of a channel, ([0-9]+) pages$/\1/p' |
 		sort -n | tail -n 1)
 	vmbs_log "largest open ring GPADL: ${pages:-none} pages"
 	[ -n "$pages" ] && [ "$pages" -gt 26 ]
@@ -257,7 +264,7 @@ vmbs_tg_big_ring() {
 
 vmbs_tg_big_ring_open() {
 	vmbs_qemu_step_ok "$1" &&
-		vmbs_tg_channel "$1" "$2" 'offered, open' &&
+		vmbs_tg_channel "$1" "$2" 'enabled, offered, open' &&
 		vmbs_tg_big_ring "$1"
 }
 
@@ -269,7 +276,8 @@ vmbs_tg_unloaded() {
 vmbs_tg_nothing_rejected() {
 	vmbs_qemu_step_printed "$1" \
 		'^rejected:( [A-Za-z -]+=0)+$' &&
-		vmbs_qemu_step_printed "$1" '^outgoing queue: 0 queued, 0 dropped$'
+		vmbs_qemu_step_printed "$1" \
+			'^outgoing queue: 0 queued \(watermark [0-9]+\), 0 transport errors, [0-9]+ guest messages held back$'
 }
 
 vmbs_tg_loopback_clean() {
@@ -301,7 +309,7 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step connected "cat $srv"
 	vmbs_tg_step utils "modprobe hv_utils && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-state $hb 3"
 	vmbs_tg_step utils_open "cat $srv"
-	vmbs_tg_step disable "echo disable 0 > $lb/control && vmbs-guest wait-gone $hb"
+	vmbs_tg_step disable "echo disable 0 > $lb/control && vmbs-guest wait-gone $hb && vmbs-guest wait-released $srv"
 	vmbs_tg_step disabled "cat $srv"
 	vmbs_tg_step enable "echo enable 0 > $lb/control && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-state $hb 3"
 	vmbs_tg_step hotadd "echo add test@$hot > $lb/control && vmbs-guest wait-present $hot && vmbs-guest wait-count $((n + 1))"
@@ -337,7 +345,7 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "hv_utils binds the heartbeat device and opens it" \
 		vmbs_qemu_step_ok "${S[utils]}"
 	vmbs_qemu_check "the server has the heartbeat channel open" \
-		vmbs_tg_channel "${S[utils_open]}" "$hb_relid" 'offered, open'
+		vmbs_tg_channel "${S[utils_open]}" "$hb_relid" 'enabled, offered, open'
 	vmbs_qemu_check "host disable removes the device in the guest" \
 		vmbs_qemu_step_ok "${S[disable]}"
 	vmbs_qemu_check "the guest released the disabled channel's relid" \
@@ -351,7 +359,7 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "a channel with a many-page ring GPADL opens" \
 		vmbs_tg_big_ring_open "${S[uio_open]}" "$uio_relid"
 	vmbs_qemu_check "closing /dev/uio0 closes the channel" \
-		vmbs_tg_channel "${S[uio_closed]}" "$uio_relid" 'offered, closed'
+		vmbs_tg_channel "${S[uio_closed]}" "$uio_relid" 'enabled, offered, closed'
 	vmbs_qemu_check "rmmod uio_hv_generic and hv_utils" \
 		vmbs_qemu_step_ok "${S[unbind]}"
 	vmbs_qemu_check "rmmod hv_vmbus unloads: the server is disconnected" \
@@ -359,7 +367,7 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "insmod hv_vmbus reconnects with all $((n + 1)) devices" \
 		vmbs_qemu_step_ok "${S[reconnect]}"
 	vmbs_qemu_check "second unload" vmbs_qemu_step_ok "${S[unload2]}"
-	vmbs_qemu_check "the server rejected no guest message and dropped none" \
+	vmbs_qemu_check "the server rejected no guest message and has nothing left queued" \
 		vmbs_tg_nothing_rejected "${S[final]}"
 	vmbs_qemu_check "the transport: no malformed post, no refusal, no drop" \
 		vmbs_tg_loopback_clean "${S[stats]}"

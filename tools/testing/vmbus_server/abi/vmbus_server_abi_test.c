@@ -419,9 +419,9 @@ static void abi_keep(u8 *dst, size_t *dst_len, const void *msg, size_t len)
 	memcpy(dst, msg, min_t(size_t, len, VMB_MSG_MAX_SIZE));
 }
 
-/* Runs under the server's lock: records only, never calls the server. */
-static int abi_post_message(struct vmb_server *server, const void *msg,
-			    size_t len)
+/* Records what the server sends; a rescind is answered from a work item. */
+static int abi_post_message(struct vmb_server *server, u32 target_vp,
+			    u8 sint, const void *msg, size_t len)
 {
 	struct abi_capture *cap = vmb_server_priv(server);
 	const struct vmbus_channel_message_header *hdr = msg;
@@ -451,10 +451,7 @@ static int abi_post_message(struct vmb_server *server, const void *msg,
 	return 0;
 }
 
-/*
- * The guest's answer to a rescind.  It cannot be given from post_message,
- * which runs under the server's lock, and disable waits for it.
- */
+/* The guest's answer to a rescind, later, as a guest would give it. */
 static void abi_release_relid(struct work_struct *work)
 {
 	struct abi_capture *cap = container_of(work, struct abi_capture,
@@ -727,7 +724,7 @@ static void abi_run_case(const struct abi_case *c)
 	}
 
 	relid = vmb_server_channel_relid(channel);
-	/* Returns once the guest released the relid. */
+	/* Returns once the rescind is out; the work answers it. */
 	vmb_server_channel_disable(channel);
 	flush_work(&abi_cap.release_work);
 	if (!ret)

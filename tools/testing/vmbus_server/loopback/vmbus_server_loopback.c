@@ -100,6 +100,7 @@ enum lb_stat {
 	LB_POSTS_BAD,		/* malformed input */
 	LB_DELIVERED,		/* accepted by the server */
 	LB_REJECTED,		/* refused by the server */
+	LB_DEFERRED,		/* held back: the server's backlog was full */
 	LB_HOST_MSGS,		/* host messages written into the slot */
 	LB_SLOT_BUSY,		/* host message found the slot busy */
 	LB_EOMS,		/* guest EOMs */
@@ -118,6 +119,7 @@ static const char * const lb_stat_names[LB_STAT_COUNT] = {
 	[LB_POSTS_BAD] = "guest_posts_malformed",
 	[LB_DELIVERED] = "delivered",
 	[LB_REJECTED] = "rejected",
+	[LB_DEFERRED] = "deferred",
 	[LB_HOST_MSGS] = "host_messages",
 	[LB_SLOT_BUSY] = "slot_busy",
 	[LB_EOMS] = "eoms",
@@ -142,13 +144,14 @@ static struct {
 	unsigned int in_len;		/* protected by in_lock */
 	struct work_struct deliver_work;
 	struct work_struct ready_work;
+	/* Tries the held-back post again, should no EOM come first. */
+	struct delayed_work retry_work;
 
-	/* Where host messages go: INITIATE_CONTACT names them. */
-	u32 msg_vp;
+	/* Where channel events go: INITIATE_CONTACT names it. */
 	u8 msg_sint;
 
-	/* Serializes the debugfs commands; never held across a guest wait
-	 * other than the disable the command itself asked for.
+	/* Serializes the debugfs commands; nothing under it waits for the
+	 * guest (a disable returns once the rescind is out).
 	 */
 	struct mutex control_lock;
 	struct lb_device devs[LB_MAX_DEVICES];
@@ -178,15 +181,13 @@ static void *lb_synic_page(unsigned int cpu, unsigned int msr)
 }
 
 /*
- * Transport ops.  post_message runs under the server's lock; like a
- * hypervisor it never waits for the guest: a busy slot is flagged
- * msg_pending, and the guest's EOM brings the server back.
+ * Transport ops.  Like a hypervisor, post_message never waits for the
+ * guest: a busy slot is flagged msg_pending, and the guest's EOM brings
+ * the server back.
  */
-static int lb_post_message(struct vmb_server *server, const void *msg,
-			   size_t len)
+static int lb_post_message(struct vmb_server *server, u32 cpu, u8 sint,
+			   const void *msg, size_t len)
 {
-	unsigned int cpu = READ_ONCE(lb.msg_vp);
-	u8 sint = READ_ONCE(lb.msg_sint);
 	struct hv_message_page *page;
 	struct hv_message *slot;
 
@@ -271,7 +272,7 @@ static const struct vmb_server_transport_ops lb_transport_ops = {
 	.unpin_guest_pages = lb_unpin_guest_pages,
 };
 
-/* Note where the guest wants host messages before the server answers. */
+/* Note the SINT the guest takes channel events on (INITIATE_CONTACT). */
 static void lb_note_contact(const struct lb_post *post)
 {
 	const struct vmb_msg_initiate_contact *ic = (const void *)post->data;
@@ -283,7 +284,6 @@ static void lb_note_contact(const struct lb_post *post)
 	if (le32_to_cpu(ic->version) >= VMB_VERSION_WIN10_V5 &&
 	    ic->msg_sint < HV_SYNIC_SINT_COUNT)
 		sint = ic->msg_sint;
-	WRITE_ONCE(lb.msg_vp, le32_to_cpu(ic->target_vcpu));
 	WRITE_ONCE(lb.msg_sint, sint);
 }
 
@@ -306,6 +306,21 @@ static void lb_deliver_work(struct work_struct *work)
 		ret = vmb_server_deliver_guest_message(lb.server,
 						       post->connection_id,
 						       post->data, post->len);
+		if (ret == -EAGAIN) {
+			/*
+			 * Back-pressure: the guest has not taken the host's
+			 * messages.  Keep this one first; the guest's next
+			 * EOM brings it back (lb_ready_work()).
+			 */
+			lb_count(LB_DEFERRED);
+			spin_lock_irq(&lb.in_lock);
+			list_add(&post->node, &lb.in);
+			lb.in_len++;
+			spin_unlock_irq(&lb.in_lock);
+			queue_delayed_work(lb.wq, &lb.retry_work,
+					   msecs_to_jiffies(1));
+			return;
+		}
 		if (ret) {
 			lb_count(LB_REJECTED);
 			pr_warn_ratelimited("server rejected message type %u (%u bytes) on connection id 0x%x: %d\n",
@@ -319,9 +334,16 @@ static void lb_deliver_work(struct work_struct *work)
 	}
 }
 
+static void lb_retry_work(struct work_struct *work)
+{
+	queue_work(lb.wq, &lb.deliver_work);
+}
+
 static void lb_ready_work(struct work_struct *work)
 {
 	vmb_server_transport_ready(lb.server);
+	/* Guest posts held back by back-pressure may go now. */
+	queue_work(lb.wq, &lb.deliver_work);
 }
 
 /* HvPostMessage: interrupts are off, any CPU. */
@@ -638,6 +660,7 @@ static int __init lb_init(void)
 	INIT_LIST_HEAD(&lb.in);
 	INIT_WORK(&lb.deliver_work, lb_deliver_work);
 	INIT_WORK(&lb.ready_work, lb_ready_work);
+	INIT_DELAYED_WORK(&lb.retry_work, lb_retry_work);
 	mutex_init(&lb.control_lock);
 	lb.msg_sint = LB_DEFAULT_SINT;
 
@@ -688,6 +711,7 @@ static void __exit lb_exit(void)
 	lb_remove_devices();
 	hv_loopback_unregister(&lb_hv_ops);
 	/* No hypercall or EOM queues work any more. */
+	cancel_delayed_work_sync(&lb.retry_work);
 	destroy_workqueue(lb.wq);
 	lb_drop_posts();
 	vmb_server_destroy(lb.server);

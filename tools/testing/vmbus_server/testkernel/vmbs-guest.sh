@@ -8,6 +8,8 @@
 #   vmbs-guest wait-count N [SECONDS]  until N devices exist
 #   vmbs-guest wait-present DEV [S]    until device DEV (instance) exists
 #   vmbs-guest wait-gone DEV [S]       until it does not
+#   vmbs-guest wait-released FILE [S]  until the server's debugfs FILE
+#                                      shows no relid awaiting release
 #   vmbs-guest wait-bound DEV DRV [S]  until DRV drives it
 #   vmbs-guest wait-state DEV N [S]    until its channel state is N
 #                                      (3: opened, 0: offered)
@@ -44,6 +46,9 @@ wait_until() {
 		usleep 100000
 	done
 }
+
+# The guest answers a rescind with RELID_RELEASED after its device is gone.
+is_released() { ! grep -q 'awaiting RELID_RELEASED' "$1"; }
 
 has_count() { [ "$(count)" -eq "$1" ]; }
 is_present() { [ -d "$bus/$1" ]; }
@@ -106,6 +111,12 @@ wait-gone)
 	wait_until "${2:-60}" is_gone "$1"
 	rc=$?
 	echo "gone $1: $([ $rc -eq 0 ] && echo yes || echo no)"
+	exit $rc
+	;;
+wait-released)
+	wait_until "${2:-60}" is_released "$1"
+	rc=$?
+	echo "relids awaiting release: $(grep -c 'awaiting RELID_RELEASED' "$1")"
 	exit $rc
 	;;
 wait-bound)
