@@ -8,14 +8,10 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TESTS := tools/testing/vmbus_server
 
-MODULE_CONFIG := CONFIG_VMBUS_SERVER=m \
-		 CONFIG_VMBUS_SERVER_SAMPLE=m \
-		 CONFIG_VMBUS_SERVER_ABI_TEST=m
-
 all: modules
 
 modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(MODULE_CONFIG) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

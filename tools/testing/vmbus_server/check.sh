@@ -3,6 +3,7 @@
 #
 # check.sh: every test of the project (what `make check` runs).
 #   lint      checkpatch --strict; W=1 + sparse builds on Debian 6.1 and 6.12
+#   dkms      dkms add and build against the newest Debian 6.1 and 6.12
 #   kunit     the vmbus_server_* suites under kunit.py on UML (KASAN, lockdep)
 #   qemu 6.1  insmod/rmmod and ABI checks on the stock Debian 6.1 kernel
 #   qemu 6.12 the same on the stock Debian 6.12 kernel
@@ -19,7 +20,8 @@ set -uo pipefail
 here="$VMBS_ROOT/tools/testing/vmbus_server"
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
-	steps=(lint kunit qemu-6.1 qemu-6.12 guest-kunit guest-smp1 guest-smp2)
+	steps=(lint dkms kunit qemu-6.1 qemu-6.12 guest-kunit guest-smp1
+	       guest-smp2)
 
 results="$VMBS_CACHE/check-results.txt"
 : >"$results"
@@ -28,6 +30,7 @@ start=$SECONDS
 for step in "${steps[@]}"; do
 	case $step in
 	lint) cmd=("$here/lint.sh") ;;
+	dkms) cmd=("$here/dkms.sh") ;;
 	kunit) cmd=("$here/kunit.sh") ;;
 	qemu-*) cmd=("$here/qemu.sh" "${step#qemu-}") ;;
 	guest-*) cmd=("$here/testguest.sh" "${step#guest-}") ;;
@@ -59,6 +62,8 @@ awk '
 		split($0, w, ": ")
 		if (w[1] == "lint")
 			k = "lint"
+		else if (w[1] == "dkms")
+			k = "dkms"
 		else if (w[2] ~ /^vmbus_server_/)
 			k = (w[1] == "kunit") ? "uml" : "smp"
 		else if (w[1] ~ /^guest-/)
@@ -73,8 +78,8 @@ awk '
 	}
 	function c(k) { return (n[k] + 0) " (" (f[k] + 0) " failed)" }
 	END {
-		printf "breakdown: KUnit cases %s on UML + %s on the SMP test kernel; real-guest checks %s; stock-kernel checks %s; lint tools %s; other %s\n",
-			c("uml"), c("smp"), c("guest"), c("stock"), c("lint"), c("other")
+		printf "breakdown: KUnit cases %s on UML + %s on the SMP test kernel; real-guest checks %s; stock-kernel checks %s; lint tools %s; dkms %s; other %s\n",
+			c("uml"), c("smp"), c("guest"), c("stock"), c("lint"), c("dkms"), c("other")
 	}' "$results"
 if [ "$failed" -gt 0 ]; then
 	echo "Failed checks:"
