@@ -116,20 +116,27 @@ void vmb_channel_send_offer(struct vmb_server *server,
 	channel->offered = true;
 }
 
-static void vmb_channel_open_result(struct vmb_server *server,
-				    struct vmb_channel *channel, u32 epoch,
-				    u32 open_id, u32 status)
+static void vmb_post_open_result(struct vmb_server *server, u32 relid,
+				 u32 open_id, u32 status)
 {
 	struct vmb_msg_open_result msg = {
 		.header.msgtype = cpu_to_le32(VMB_MSG_OPENCHANNEL_RESULT),
-		.child_relid = cpu_to_le32(channel->child_relid),
+		.child_relid = cpu_to_le32(relid),
 		.open_id = cpu_to_le32(open_id),
 		.status = cpu_to_le32(status),
 	};
 
+	vmb_post(server, &msg, sizeof(msg));
+}
+
+static void vmb_channel_open_result(struct vmb_server *server,
+				    struct vmb_channel *channel, u32 epoch,
+				    u32 open_id, u32 status)
+{
 	/* Replies belong to the connection that asked. */
 	if (epoch == server->conn_epoch)
-		vmb_post(server, &msg, sizeof(msg));
+		vmb_post_open_result(server, channel->child_relid, open_id,
+				     status);
 }
 
 /**
@@ -409,14 +416,7 @@ static int vmb_channel_refuse_open(struct vmb_server *server, u32 relid,
 				   u32 open_id, enum vmb_reject_reason reason,
 				   int err)
 {
-	struct vmb_msg_open_result msg = {
-		.header.msgtype = cpu_to_le32(VMB_MSG_OPENCHANNEL_RESULT),
-		.child_relid = cpu_to_le32(relid),
-		.open_id = cpu_to_le32(open_id),
-		.status = cpu_to_le32(VMB_STATUS_UNSUCCESSFUL),
-	};
-
-	vmb_post(server, &msg, sizeof(msg));
+	vmb_post_open_result(server, relid, open_id, VMB_STATUS_UNSUCCESSFUL);
 	return vmb_reject(server, reason, VMB_MSG_OPENCHANNEL, err);
 }
 
