@@ -52,6 +52,9 @@ static int sim_post_message(struct vmb_server *server, u32 target_vp,
 	if (get_unaligned_le32(msg) == VMB_MSG_OPENCHANNEL_RESULT &&
 	    !get_unaligned_le32(msg + 16))
 		sim->opens_ok++;
+	if (get_unaligned_le32(msg) == VMB_MSG_RESCIND_CHANNELOFFER &&
+	    get_unaligned_le32(msg + 8) < BITS_PER_LONG)
+		set_bit(get_unaligned_le32(msg + 8), &sim->rescinded);
 	sim->target_vp = target_vp;
 	sim->sint = sint;
 	if (sim->count == SIM_GUEST_MAX_MSGS)

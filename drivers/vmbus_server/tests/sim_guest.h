@@ -54,6 +54,10 @@ struct sim_guest {
 	 */
 	unsigned int opens_ok;
 	atomic_t closed_disabled;
+	/* Relids below BITS_PER_LONG the server rescinded, for a guest
+	 * thread that answers them (atomic bit operations).
+	 */
+	unsigned long rescinded;
 
 	/* Channels the test made; freed after the server is destroyed. */
 	struct vmb_channel *channels[SIM_GUEST_MAX_CHANNELS];
