@@ -115,9 +115,9 @@ void vmb_channel_send_offer(struct vmb_server *server,
 void vmb_channel_reset(struct vmb_server *server, struct vmb_channel *channel);
 void vmb_channel_unlist(struct vmb_server *server,
 			struct vmb_channel *channel);
+void vmb_channel_retire(struct vmb_server *server, struct vmb_channel *channel);
 void vmb_channel_guest_release(struct vmb_server *server,
 			       struct vmb_channel *channel);
-void vmb_channel_shut(struct vmb_server *server, struct vmb_channel *channel);
 void vmb_channel_init_work(struct vmb_channel *channel);
 void vmb_channel_kick(struct vmb_channel *channel);
 bool vmb_channel_in_work(const struct vmb_channel *channel);

@@ -148,7 +148,8 @@ static void vmb_channel_open_result(struct vmb_server *server,
  * taken yet is answered with a failure here (if its connection still
  * exists); everything else is the work's to undo.
  */
-void vmb_channel_shut(struct vmb_server *server, struct vmb_channel *channel)
+static void vmb_channel_shut(struct vmb_server *server,
+			     struct vmb_channel *channel)
 {
 	struct vmb_gpadl *ring = channel->open_ring;
 
@@ -167,6 +168,24 @@ void vmb_channel_shut(struct vmb_server *server, struct vmb_channel *channel)
 	vmb_channel_kick(channel);
 }
 
+/* No callbacks from now on but the closing ones; the guest's open ends. */
+static void vmb_channel_stop(struct vmb_server *server,
+			     struct vmb_channel *channel)
+{
+	WRITE_ONCE(channel->state, VMB_CHANNEL_DISABLED);
+	channel->running = false;
+	vmb_channel_shut(server, channel);
+}
+
+static void vmb_channel_drop_relid(struct vmb_server *server,
+				   struct vmb_channel *channel)
+{
+	xa_erase(&server->relids, channel->child_relid);
+	WRITE_ONCE(channel->child_relid, 0);
+	/* A release the guest gave unprompted was for that relid. */
+	channel->released = false;
+}
+
 /**
  * vmb_channel_unlist() - a channel gives its relid back
  * @server: the server
@@ -179,12 +198,28 @@ void vmb_channel_unlist(struct vmb_server *server,
 			struct vmb_channel *channel)
 {
 	lockdep_assert_held(&server->lock);
-	xa_erase(&server->relids, channel->child_relid);
-	WRITE_ONCE(channel->child_relid, 0);
-	/* A release the guest gave unprompted was for that relid. */
-	channel->released = false;
+	vmb_channel_drop_relid(server, channel);
 	list_del_init(&channel->server_node);
 	vmb_channel_put(channel);
+}
+
+/**
+ * vmb_channel_retire() - disable a channel whose server is being destroyed
+ * @server: the server
+ * @channel: a listed channel
+ *
+ * Like a disable, but the guest, which is going away, is told nothing and
+ * the relid goes at once.  The server's reference stays with the caller,
+ * who settles the channel and then drops it.
+ */
+void vmb_channel_retire(struct vmb_server *server, struct vmb_channel *channel)
+{
+	lockdep_assert_held(&server->lock);
+	vmb_channel_stop(server, channel);
+	channel->offered = false;
+	channel->release_pending = false;
+	channel->rescind_due = false;
+	vmb_channel_drop_relid(server, channel);
 }
 
 /**
@@ -672,9 +707,7 @@ void vmb_server_channel_disable(struct vmb_channel *channel)
 
 	mutex_lock(&server->lock);
 	if (channel->state == VMB_CHANNEL_ENABLED) {
-		WRITE_ONCE(channel->state, VMB_CHANNEL_DISABLED);
-		channel->running = false;
-		vmb_channel_shut(server, channel);
+		vmb_channel_stop(server, channel);
 		if (channel->offered) {
 			channel->offered = false;
 			channel->release_pending = true;

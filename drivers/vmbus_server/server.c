@@ -131,14 +131,7 @@ void vmb_server_destroy(struct vmb_server *server)
 	mutex_lock(&server->lock);
 	list_for_each_entry_safe(channel, tmp, &server->channels,
 				 server_node) {
-		WRITE_ONCE(channel->state, VMB_CHANNEL_DISABLED);
-		channel->running = false;
-		channel->offered = false;
-		channel->release_pending = false;
-		channel->rescind_due = false;
-		vmb_channel_shut(server, channel);
-		xa_erase(&server->relids, channel->child_relid);
-		WRITE_ONCE(channel->child_relid, 0);
+		vmb_channel_retire(server, channel);
 		list_move_tail(&channel->server_node, &closing);
 	}
 	mutex_unlock(&server->lock);
