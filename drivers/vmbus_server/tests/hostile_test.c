@@ -499,14 +499,16 @@ static void churn_destroy_midway(struct kunit *test)
 }
 
 /*
- * Destroy racing the transport: one thread delivers guest messages and one
- * reports the slot free, over and over, while the server is destroyed.
- * Calls that overlap the destroy finish or get -ENODEV, and nothing reaches
- * the transport once destroy returned.  The threads stop when destroy has
- * returned; a call they begin in that window still finds the memory,
- * which the test's channel keeps.  The channel is open and its back-end
- * slow to close, so destroy sleeps while the threads run, even on one CPU
- * without preemption.
+ * Destroy racing the transport: one thread delivers guest messages that
+ * are answered and one reports the slot free, over and over, while the
+ * server is destroyed.  The transport takes 100 ms per message and destroy
+ * begins just after one began; the open channel's back-end takes 20 ms to
+ * close.  So destroy meets a post_message in flight that outlasts the
+ * close, and sleeps while the threads run, even on one CPU without
+ * preemption.  Calls that overlap the destroy finish or get -ENODEV, and
+ * when destroy returns no transport op runs and none is called later.  The
+ * threads stop when destroy has returned; a call they begin in that window
+ * still finds the memory, which the test's channel keeps.
  */
 struct race {
 	struct vmb_server *server;
@@ -541,9 +543,12 @@ static void race_count(struct race *r, int who, bool began_after)
 static int race_deliver(void *data)
 {
 	struct race *r = data;
-	/* Refused (no such relid), so the channel stays open till destroy. */
-	struct vmb_msg_relid msg = {
-		.header.msgtype = cpu_to_le32(VMB_MSG_RELID_RELEASED),
+	/*
+	 * Refused (no such relid) but answered, as 5.3 wants: a reply for
+	 * the transport that leaves the open channel alone.
+	 */
+	struct vmb_msg_modify_channel msg = {
+		.header.msgtype = cpu_to_le32(VMB_MSG_MODIFYCHANNEL),
 		.child_relid = cpu_to_le32(2),
 	};
 
@@ -580,8 +585,8 @@ static void destroy_races_transport(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
 	struct race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	unsigned int posted_before, posted, posted_after, in_post, calls;
 	struct vmb_channel *channel;
-	unsigned int posted;
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
@@ -595,28 +600,34 @@ static void destroy_races_transport(struct kunit *test)
 	r->server = sim->server;
 	init_completion(&r->done[0]);
 	init_completion(&r->done[1]);
+	posted_before = READ_ONCE(sim->posted);
+	sim->post_delay_ms = 100;
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test,
 				     kthread_run(race_deliver, r, "race-deliver"));
 	if (IS_ERR(kthread_run(race_ready, r, "race-ready")))
 		complete(&r->done[1]);
-	msleep(20);
+	calls = atomic_read(&sim->post_calls);
+	while (atomic_read(&sim->post_calls) == calls)
+		usleep_range(100, 200);
 	WRITE_ONCE(r->destroying, true);
 	sim_guest_destroy_now(sim);
-	WRITE_ONCE(r->destroyed, true);
+	in_post = atomic_read(&sim->in_post);
 	posted = READ_ONCE(sim->posted);
+	WRITE_ONCE(r->destroyed, true);
 	WRITE_ONCE(r->stop, true);
 	/* No timeout: the threads use memory of this test. */
 	wait_for_completion(&r->done[0]);
 	wait_for_completion(&r->done[1]);
+	posted_after = READ_ONCE(sim->posted);
 
-	kunit_info(test, "deliver: %u calls, %u overlapping the destroy, %u -ENODEV; transport_ready: %u calls, %u overlapping\n",
+	kunit_info(test, "deliver: %u calls, %u overlapping the destroy, %u -ENODEV; transport_ready: %u calls, %u overlapping; %u replies posted\n",
 		   r->calls[0], r->overlaps[0], r->enodev, r->calls[1],
-		   r->overlaps[1]);
-	KUNIT_EXPECT_GT(test, r->calls[0], 0);
-	KUNIT_EXPECT_GT(test, r->calls[1], 0);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(sim->posted), posted);
+		   r->overlaps[1], posted - posted_before);
+	KUNIT_EXPECT_EQ(test, in_post, 0);
+	KUNIT_EXPECT_EQ(test, posted_after, posted);
 	KUNIT_EXPECT_EQ(test, r->closed, 1);
-	/* The premise: calls ran while destroy did. */
+	/* The premise: replies went out, and calls ran while destroy did. */
+	KUNIT_EXPECT_GT(test, posted, posted_before);
 	KUNIT_EXPECT_GT(test, r->overlaps[0], 0);
 	KUNIT_EXPECT_GT(test, r->overlaps[1], 0);
 	KUNIT_EXPECT_GT(test, r->enodev, 0);

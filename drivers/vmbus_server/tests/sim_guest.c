@@ -33,11 +33,9 @@ void sim_version_desc(const u32 *version, char *desc)
 		 *version & 0xffff);
 }
 
-static int sim_post_message(struct vmb_server *server, u32 target_vp,
-			    u8 sint, const void *msg, size_t len)
+static int sim_take_message(struct sim_guest *sim, u32 target_vp, u8 sint,
+			    const void *msg, size_t len)
 {
-	struct sim_guest *sim = vmb_server_priv(server);
-
 	/*
 	 * May run in a channel's work: an assertion here would end that
 	 * worker, not the test, so only expect.
@@ -63,6 +61,21 @@ static int sim_post_message(struct vmb_server *server, u32 target_vp,
 	memcpy(sim->msgs[sim->count].data, msg, len);
 	sim->count++;
 	return 0;
+}
+
+static int sim_post_message(struct vmb_server *server, u32 target_vp,
+			    u8 sint, const void *msg, size_t len)
+{
+	struct sim_guest *sim = vmb_server_priv(server);
+	int ret;
+
+	atomic_inc(&sim->post_calls);
+	atomic_inc(&sim->in_post);
+	if (sim->post_delay_ms)
+		msleep(sim->post_delay_ms);
+	ret = sim_take_message(sim, target_vp, sint, msg, len);
+	atomic_dec(&sim->in_post);
+	return ret;
 }
 
 static const struct vmb_server_transport_ops sim_ops = {

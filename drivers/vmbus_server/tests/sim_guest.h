@@ -39,6 +39,11 @@ struct sim_guest {
 	bool busy;
 	/* While not 0, post_message fails with it. */
 	int fail_with;
+	/* While not 0, post_message first sleeps that long; how many
+	 * post_message calls began, and how many are running.
+	 */
+	unsigned int post_delay_ms;
+	atomic_t post_calls, in_post;
 
 	/* The device back-end's side: what its callbacks heard, in order,
 	 * as space-separated words, and whether it refuses opens.
