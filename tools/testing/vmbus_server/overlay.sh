@@ -12,8 +12,13 @@ tree=${1:?usage: overlay.sh KERNEL_TREE}
 for d in vmbus_server vmbus_server_sample; do
 	ln -sfn "$VMBS_ROOT/drivers/$d" "$tree/drivers/$d"
 done
+# The headers are not linked: the module Kbuild files find them beside
+# the sources, so that another checkout's build never reads ours.  Links
+# an older overlay made go.
 for h in vmbus_server.h vmbus_server_protocol.h; do
-	ln -sfn "$VMBS_ROOT/include/linux/$h" "$tree/include/linux/$h"
+	if [ -L "$tree/include/linux/$h" ]; then
+		rm -f "$tree/include/linux/$h"
+	fi
 done
 ln -sfn "$VMBS_ROOT/Kconfig" "$tree/drivers/Kconfig.vmbus_server"
 
