@@ -8,7 +8,10 @@
 # that leaked was unloaded since, so its frames are raw addresses: LOADS
 # has one "MODULE KO_PATH SECTION ADDRESS..." line per load of a module
 # whose leaks may be excused (the guest printed where each section sat),
-# and a raw address is named by the symbol table of KO_PATH.  KNOWN lists
+# and a raw address is named by the symbol table of KO_PATH.  A frame that
+# lies in a module loaded at scan time the kernel has named already
+# ("FUNC+OFF/LEN [MODULE]", after the module at that address then; seen
+# for hv_vmbus reloaded where an earlier load sat).  KNOWN lists
 # "MODULE FUNCTION" pairs: a leaked object whose allocation the first
 # named frame puts in one of them is known.
 #
@@ -86,6 +89,10 @@ def main():
         for frame in frames:
             if re.match(r"^0x[0-9a-f]+$", frame):
                 where = name(int(frame, 16), all_loads)
+                break
+            m = re.match(r"^(\S+)\+0x[0-9a-f]+/0x[0-9a-f]+ \[(\S+)\]$", frame)
+            if m:
+                where = (m.group(2), m.group(1))
                 break
         if where in known:
             print(f"known {where[0]}:{where[1]} size {size}")

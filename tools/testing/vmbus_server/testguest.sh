@@ -77,7 +77,8 @@ vmbs_tg_setup() {
 			drivers/vmbus_server/tests/vmbus_server_test.ko)
 	else
 		VMBS_QEMU_MODULES+=(
-			tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko)
+			tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko
+			tools/testing/vmbus_server/loopback/vmbus_server_testdev.ko)
 	fi
 
 	extra=$VMBS_RUN/extra
@@ -289,16 +290,50 @@ vmbs_tg_loopback_clean() {
 		grep -qx 'host_messages_dropped 0' <<<"$out"
 }
 
+# The server's debugfs at step $1 shows the channel named $2 in state $3.
+vmbs_tg_named_channel() {
+	vmbs_qemu_step_output "$1" |
+		grep -B 1 -F "  name \"$2\" " | head -n 1 |
+		grep -qE "^channel relid [0-9]+ connection_id 0x[0-9a-f]+: $3"
+}
+
+# Before the reset: the heartbeat ($2) and the device module's channel open.
+vmbs_tg_open_before_reset() {
+	vmbs_qemu_step_ok "$1" &&
+		vmbs_tg_channel "$1" "$2" 'enabled, offered, open' &&
+		[ "$(vmbs_qemu_step_output "$1" |
+			grep -cE '^channel relid [0-9]+ .*: enabled, offered, open')" -eq 2 ]
+}
+
+# After vmb_server_reset: nothing of the guest's is left, channels stay.
+vmbs_tg_reset_state() {
+	local out
+
+	out=$(vmbs_qemu_step_output "$1")
+	grep -q '^connection: disconnected' <<<"$out" &&
+		grep -q '^gpadls: 0 bytes held' <<<"$out" &&
+		grep -q '^outgoing queue: 0 queued' <<<"$out" &&
+		grep -q '^channel relid ' <<<"$out" &&
+		! grep '^channel relid ' <<<"$out" |
+			grep -v ': enabled, not offered, closed, stopped$' >&2
+}
+
+# The last line step $1 printed contains $2.
+vmbs_tg_last_line() {
+	vmbs_qemu_step_output "$1" | tail -n 1 | grep -qF "$2"
+}
+
 # The real Linux guest stack against the server.
 vmbs_tg_scenarios() {
 	local lb=$VMBS_TG_LB srv=$VMBS_TG_SERVER bus=$VMBS_TG_BUS
-	local kml=$VMBS_TG_KMEMLEAK n hb uio hot stats
+	local kml=$VMBS_TG_KMEMLEAK n hb uio hot td stats
 
 	vmbs_tg_build_check "W=1 C=2"
 	n=$((3 + VMBS_TG_EXTRA))
 	hb=$(vmbs_tg_instance 0)
 	uio=$(vmbs_tg_instance 2)
 	hot=5ee1c0de-0000-4000-8000-00000000add1
+	td=5ee1de70-0000-4000-8000-00000000de70	# vmbus_server_testdev.c
 
 	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
 	vmbs_tg_step loopback "insmod /modules/vmbus_server_loopback.ko devices=heartbeat,test:8:16,test extra=$VMBS_TG_EXTRA"
@@ -312,6 +347,8 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step disable "echo disable 0 > $lb/control && vmbs-guest wait-gone $hb && vmbs-guest wait-released $srv"
 	vmbs_tg_step disabled "cat $srv"
 	vmbs_tg_step enable "echo enable 0 > $lb/control && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-state $hb 3"
+	vmbs_tg_step testdev "insmod /modules/vmbus_server_testdev.ko && vmbs-guest wait-bound $td hv_utils && vmbs-guest wait-state $td 3 && cat $srv"
+	vmbs_tg_step testdev_rmmod "rmmod vmbus_server_testdev && vmbs-guest wait-gone $td && vmbs-guest wait-released $srv && cat $srv && dmesg | grep 'vmbus_server_testdev: '"
 	vmbs_tg_step hotadd "echo add test@$hot > $lb/control && vmbs-guest wait-present $hot && vmbs-guest wait-count $((n + 1))"
 	vmbs_tg_step uio_bind "modprobe uio_hv_generic && echo uio_hv_generic > $bus/$uio/driver_override && echo $uio > /sys/bus/vmbus/drivers_probe && vmbs-guest wait-bound $uio uio_hv_generic"
 	vmbs_tg_step uio_open "exec 3</dev/uio0 && vmbs-guest wait-state $uio 3 && cat $srv"
@@ -323,6 +360,12 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step unload2 "rmmod hv_vmbus"
 	vmbs_tg_step final "cat $srv"
 	vmbs_tg_step stats "cat $lb/stats"
+	# Last, because the guest cannot follow: a real reboot wipes its
+	# VMBus state, here the guest keeps its open channels and would wait
+	# forever to tear their GPADLs down.
+	vmbs_tg_step reboot_up "modprobe hv_vmbus && vmbs-guest wait-count $((n + 1)) 600 && modprobe hv_utils && insmod /modules/vmbus_server_testdev.ko && vmbs-guest wait-state $td 3 && vmbs-guest wait-state $hb 3 && cat $srv"
+	vmbs_tg_step reboot "echo reset > $lb/control && cat $srv"
+	vmbs_tg_step reboot_testdev "rmmod vmbus_server_testdev && dmesg | grep 'vmbus_server_testdev: '"
 	vmbs_tg_step rmmod "rmmod vmbus_server_loopback && rmmod vmbus_server"
 	vmbs_tg_steps_checkers
 	vmbs_tg_boot
@@ -352,6 +395,13 @@ vmbs_tg_scenarios() {
 		vmbs_tg_released "${S[disabled]}" "$hb_relid"
 	vmbs_qemu_check "re-enable: hv_utils binds and opens it again" \
 		vmbs_qemu_step_ok "${S[enable]}"
+	vmbs_qemu_check "a device module's channel: hv_utils binds and opens it" \
+		vmbs_tg_named_channel "${S[testdev]}" testdev 'enabled, offered, open'
+	vmbs_qemu_check "rmmod of the device module with its channel open: the guest removes the device and releases the relid" \
+		vmbs_qemu_step_ok "${S[testdev_rmmod]}"
+	vmbs_qemu_check "the device module was told opened and closed once, nothing after" \
+		vmbs_qemu_step_printed "${S[testdev_rmmod]}" \
+		'vmbus_server_testdev: unloaded: opened 1, closed 1$'
 	vmbs_qemu_check "a channel enabled after boot appears (hot add)" \
 		vmbs_qemu_step_ok "${S[hotadd]}"
 	vmbs_qemu_check "uio_hv_generic binds (31 and 16 MiB buffer GPADLs)" \
@@ -375,6 +425,15 @@ vmbs_tg_scenarios() {
 		grep -E '^(guest_posts|host_messages|slot_busy|eoms|guest_signals) ' |
 		tr '\n' ' ') || true
 	vmbs_log "$VMBS_SERIES transport: $stats"
+	vmbs_qemu_check "third connection: two channels open before the reset" \
+		vmbs_tg_open_before_reset "${S[reboot_up]}" "$hb_relid"
+	vmbs_qemu_check "vmb_server_reset with channels open returns" \
+		vmbs_qemu_step_ok "${S[reboot]}"
+	vmbs_qemu_check "after the reset: disconnected, every channel enabled and closed, no GPADL" \
+		vmbs_tg_reset_state "${S[reboot]}"
+	vmbs_qemu_check "the device module was told closed by the reset, and freed without a callback" \
+		vmbs_tg_last_line "${S[reboot_testdev]}" \
+		'vmbus_server_testdev: unloaded: opened 1, closed 1'
 	vmbs_qemu_check "rmmod the loopback transport and vmbus_server" \
 		vmbs_qemu_step_ok "${S[rmmod]}"
 	vmbs_tg_check_checkers

@@ -17,7 +17,10 @@
  * It uses only vmbus_server's exported API.  The channels it offers come
  * from the module parameters; debugfs (vmbus_server_loopback/) lists them,
  * counts what crossed, and takes commands: "disable N", "enable N",
- * "add TYPE[@INSTANCE][:MMIO[:MMIO_OPTIONAL]]".
+ * "add TYPE[@INSTANCE][:MMIO[:MMIO_OPTIONAL]]", and "reset" (the server
+ * forgets the guest as on a VM reboot: vmb_server_reset()).  Other test
+ * back-end modules enable their channels on its server, see
+ * vmbus_server_loopback_server().
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -44,6 +47,8 @@
 #include <linux/workqueue.h>
 #include <asm/mshyperv.h>
 #include <asm/sync_bitops.h>
+
+#include "loopback.h"
 
 static char *devices = "heartbeat";
 module_param(devices, charp, 0444);
@@ -562,6 +567,8 @@ static int lb_command(char *cmd)
 	lockdep_assert_held(&lb.control_lock);
 	if (!strcmp(verb, "add"))
 		return lb_add_device(arg);
+	if (!strcmp(verb, "reset"))
+		return *arg ? -EINVAL : vmb_server_reset(lb.server);
 	if (kstrtouint(arg, 0, &index) || index >= lb.ndevs)
 		return -EINVAL;
 	dev = &lb.devs[index];
@@ -622,6 +629,20 @@ static int lb_devices_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(lb_devices);
+
+/**
+ * vmbus_server_loopback_server() - the server the loopback transport runs
+ *
+ * For test back-end modules: the server lives as long as this module,
+ * which a module using this symbol keeps loaded.
+ *
+ * Return: the server.
+ */
+struct vmb_server *vmbus_server_loopback_server(void)
+{
+	return lb.server;
+}
+EXPORT_SYMBOL_GPL(vmbus_server_loopback_server);
 
 static int lb_stats_show(struct seq_file *m, void *v)
 {
