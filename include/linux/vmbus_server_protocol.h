@@ -257,4 +257,64 @@ struct vmb_msg_modify_channel_response {
 } __packed;
 static_assert(sizeof(struct vmb_msg_modify_channel_response) == 16);
 
+/*
+ * Ring buffers (VMBUS.md section 8).  A channel's ring GPADL holds two
+ * rings, guest-to-host at page 0 and host-to-guest at the downstream
+ * offset; each is a control page followed by its data area.  The guest
+ * writes every field of both control pages and every byte of both data
+ * areas: the host copies what it reads and validates it before use.
+ */
+struct vmb_ring_control {
+	__le32 write_index;				/* @0 */
+	__le32 read_index;				/* @4 */
+	__le32 interrupt_mask;				/* @8 */
+	__le32 pending_send_sz;				/* @12 */
+	__le32 reserved[12];				/* @16 */
+	__le32 feature_bits;				/* @64 */
+} __packed;
+static_assert(sizeof(struct vmb_ring_control) == 68);
+
+/* The reader honours pending_send_sz: it signals once that much is free. */
+#define VMB_RING_FEATURE_PENDING_SEND_SZ	0x1
+
+/* The control page; the data area follows it. */
+#define VMB_RING_CONTROL_SIZE			4096
+
+/* Packet types (the descriptor's type). */
+enum vmb_packet_type {
+	VMB_PACKET_DATA_INBAND		= 6,
+	VMB_PACKET_DATA_XFER_PAGES	= 7,
+	VMB_PACKET_DATA_GPA_DIRECT	= 9,
+	VMB_PACKET_COMPLETION		= 11,
+};
+
+/* The descriptor's flags. */
+#define VMB_PACKET_FLAG_COMPLETION_REQUESTED	0x1
+
+/*
+ * Every packet starts with this descriptor; offset8 (where the payload
+ * starts) and len8 (the whole packet) count 8-byte units.  Packets are
+ * padded to 8 bytes and followed in the ring by an 8-byte trailer, the
+ * writer's previous write index shifted left by 32.
+ */
+struct vmb_packet_desc {
+	__le16 type;					/* @0 */
+	__le16 offset8;					/* @2 */
+	__le16 len8;					/* @4 */
+	__le16 flags;					/* @6 */
+	__le64 trans_id;				/* @8 */
+} __packed;
+static_assert(sizeof(struct vmb_packet_desc) == 16);
+
+#define VMB_PACKET_TRAILER_SIZE			8
+
+/* A GPA-direct packet's ranges follow its descriptor. */
+struct vmb_packet_gpa_direct {
+	struct vmb_packet_desc desc;
+	__le32 reserved;				/* @16 */
+	__le32 range_count;				/* @20 */
+	/* struct vmb_gpa_range ranges[range_count], each with its pfns */
+} __packed;
+static_assert(sizeof(struct vmb_packet_gpa_direct) == 24);
+
 #endif /* _LINUX_VMBUS_SERVER_PROTOCOL_H */
