@@ -359,6 +359,51 @@ static_assert(MAX_PIPE_USER_DEFINED_BYTES == VMB_OFFER_PIPE_USER_DATA_SIZE);
 static_assert(sizeof(struct vmbus_channel_offer_channel) ==
 	      VMB_SERVER_OFFER_SIZE);
 
+/* Rings and packets: the guest's control page is a whole page, ours its
+ * first 68 bytes; the data area starts one VMBus page in.
+ */
+ABI_SAME_OFFSET(hv_ring_buffer, write_index, vmb_ring_control, write_index);
+ABI_SAME_END(hv_ring_buffer, write_index, vmb_ring_control, write_index);
+ABI_SAME_OFFSET(hv_ring_buffer, read_index, vmb_ring_control, read_index);
+ABI_SAME_END(hv_ring_buffer, read_index, vmb_ring_control, read_index);
+ABI_SAME_OFFSET(hv_ring_buffer, interrupt_mask,
+		vmb_ring_control, interrupt_mask);
+ABI_SAME_END(hv_ring_buffer, interrupt_mask,
+	     vmb_ring_control, interrupt_mask);
+ABI_SAME_OFFSET(hv_ring_buffer, pending_send_sz,
+		vmb_ring_control, pending_send_sz);
+ABI_SAME_END(hv_ring_buffer, pending_send_sz,
+	     vmb_ring_control, pending_send_sz);
+ABI_SAME_OFFSET(hv_ring_buffer, feature_bits, vmb_ring_control, feature_bits);
+ABI_SAME_END(hv_ring_buffer, feature_bits, vmb_ring_control, feature_bits);
+static_assert(offsetof(struct hv_ring_buffer, buffer) ==
+	      VMB_RING_CONTROL_SIZE);
+
+ABI_SAME_SIZE(vmpacket_descriptor, vmb_packet_desc);
+ABI_SAME_OFFSET(vmpacket_descriptor, type, vmb_packet_desc, type);
+ABI_SAME_END(vmpacket_descriptor, type, vmb_packet_desc, type);
+ABI_SAME_OFFSET(vmpacket_descriptor, offset8, vmb_packet_desc, offset8);
+ABI_SAME_END(vmpacket_descriptor, offset8, vmb_packet_desc, offset8);
+ABI_SAME_OFFSET(vmpacket_descriptor, len8, vmb_packet_desc, len8);
+ABI_SAME_END(vmpacket_descriptor, len8, vmb_packet_desc, len8);
+ABI_SAME_OFFSET(vmpacket_descriptor, flags, vmb_packet_desc, flags);
+ABI_SAME_END(vmpacket_descriptor, flags, vmb_packet_desc, flags);
+ABI_SAME_OFFSET(vmpacket_descriptor, trans_id, vmb_packet_desc, trans_id);
+ABI_SAME_END(vmpacket_descriptor, trans_id, vmb_packet_desc, trans_id);
+ABI_SAME_OFFSET(vmbus_packet_mpb_array, reserved,
+		vmb_packet_gpa_direct, reserved);
+ABI_SAME_OFFSET(vmbus_packet_mpb_array, rangecount,
+		vmb_packet_gpa_direct, range_count);
+ABI_SAME_END(vmbus_packet_mpb_array, rangecount,
+	     vmb_packet_gpa_direct, range_count);
+
+ABI_SAME_VALUE(VM_PKT_DATA_INBAND, VMB_PACKET_DATA_INBAND);
+ABI_SAME_VALUE(VM_PKT_DATA_USING_XFER_PAGES, VMB_PACKET_DATA_XFER_PAGES);
+ABI_SAME_VALUE(VM_PKT_DATA_USING_GPA_DIRECT, VMB_PACKET_DATA_GPA_DIRECT);
+ABI_SAME_VALUE(VM_PKT_COMP, VMB_PACKET_COMPLETION);
+static_assert(VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED ==
+	      VMB_PACKET_FLAG_COMPLETION_REQUESTED);
+
 static_assert(VERSION_WS2008 == VMB_VERSION_WS2008);
 static_assert(VERSION_WIN7 == VMB_VERSION_WIN7);
 static_assert(VERSION_WIN8 == VMB_VERSION_WIN8);
