@@ -37,7 +37,8 @@ status=0
 	--kconfig_add CONFIG_DEBUG_KERNEL=y \
 	--kconfig_add CONFIG_KASAN=y \
 	--kconfig_add CONFIG_PROVE_LOCKING=y \
-	--build_dir="$build" --jobs="$(nproc)" --timeout=900 \
+	--build_dir="$build" --jobs="$(nproc)" \
+	--timeout="${VMBS_KUNIT_TIMEOUT:-900}" \
 	--json="$json") >"$log" 2>&1 || status=$?
 tail -n 3 "$log" >&2
 

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# mutants.py [NAME...]: put back, one at a time, faults the core model was
+# built to exclude, and run the UML KUnit suites (kunit.sh) on each, to
+# show which tests catch it.  Not part of make check: each mutant costs a
+# UML build and run (one that deadlocks runs into the timeout, 5 minutes
+# here), and it prints what caught what rather than pass or fail.
+#
+# Each mutant is applied to a copy of this checkout (a git worktree with
+# the working tree's files) under $VMBS_CACHE/mutants; kunit.sh points the
+# shared kernel tree at that copy while it runs, so run nothing else that
+# uses the tree meanwhile, and run kunit.sh from the checkout afterwards.
+#
+# Prints "MUTANT: caught by TEST..." or "MUTANT: NOT CAUGHT" per mutant.
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+# name: (what it puts back, [(file, text, replacement)])
+MUTANTS = {
+    "callback_under_lock": (
+        "suspend and closed callbacks run with the server's lock held",
+        [("drivers/vmbus_server/channel_state.c",
+          "\t\tif (cb && cb->suspend)\n\t\t\tcb->suspend(channel);\n"
+          "\t\tmutex_lock(&server->lock);",
+          "\t\tmutex_lock(&server->lock);\n"
+          "\t\tif (cb && cb->suspend)\n\t\t\tcb->suspend(channel);"),
+         ("drivers/vmbus_server/channel_state.c",
+          "\t\tif (cb && cb->closed)\n\t\t\tcb->closed(channel);\n"
+          "\t\tmutex_lock(&server->lock);",
+          "\t\tmutex_lock(&server->lock);\n"
+          "\t\tif (cb && cb->closed)\n\t\t\tcb->closed(channel);")]),
+    "busy_drops_reply": (
+        "a message the transport found the slot busy for is dropped",
+        [("drivers/vmbus_server/connection.c",
+          "\tif (!ret || epoch != server->conn_epoch || server->dead) {",
+          "\tif (!ret || ret == -EAGAIN || epoch != server->conn_epoch ||"
+          " server->dead) {")]),
+    "error_drops_reply": (
+        "a message the transport refused with an error is dropped",
+        [("drivers/vmbus_server/connection.c",
+          "\tif (!ret || epoch != server->conn_epoch || server->dead) {",
+          "\tif (ret != -EAGAIN || epoch != server->conn_epoch ||"
+          " server->dead) {")]),
+    "no_backpressure": (
+        "guest messages are taken whatever the backlog",
+        [("drivers/vmbus_server/channel_mgmt.c",
+          "\t} else if (server->outq_len >= VMB_OUTQ_WATERMARK) {",
+          "\t} else if (0) {")]),
+    "reset_keeps_queue": (
+        "a connection reset keeps what was queued for the old connection",
+        [("drivers/vmbus_server/connection.c",
+          "\tlockdep_assert_held(&server->lock);\n"
+          "\tlist_for_each_entry_safe(m, tmp, &server->outq, node) {",
+          "\tlockdep_assert_held(&server->lock);\n"
+          "\tif (!server->dead)\n\t\treturn;\n"
+          "\tlist_for_each_entry_safe(m, tmp, &server->outq, node) {")]),
+    "destroy_no_tx_wait": (
+        "destroy does not wait for transport ops in flight",
+        [("drivers/vmbus_server/server.c",
+          "\twait_event(server->tx_wq, !READ_ONCE(server->tx_users));\n",
+          "")]),
+    "deliver_after_destroy": (
+        "guest messages are handled while the server is destroyed",
+        [("drivers/vmbus_server/channel_mgmt.c",
+          "\tif (server->dead) {\n\t\tret = -ENODEV;",
+          "\tif (0) {\n\t\tret = -ENODEV;")]),
+    "disable_keeps_relid": (
+        "disable of a channel never offered keeps its relid",
+        [("drivers/vmbus_server/channel_state.c",
+          "\t\t} else if (!channel->release_pending) {\n"
+          "\t\t\tvmb_channel_unlist(server, channel);",
+          "\t\t} else if (0) {\n"
+          "\t\t\tvmb_channel_unlist(server, channel);")]),
+    "ring_no_truncation_check": (
+        "a packet longer than what the guest wrote is taken",
+        [("drivers/vmbus_server/ring.c",
+          "\tif (len + VMB_PACKET_TRAILER_SIZE > avail)\n"
+          "\t\treturn vmb_ring_fault(pkt, VMB_RING_TRUNCATED);\n",
+          "")]),
+    "ring_fills_up": (
+        "the writer may use the last free byte (a full ring looks empty)",
+        [("drivers/vmbus_server/ring.c",
+          "\tif (total >= vmb_ring_room(ring, read))",
+          "\tif (total > vmb_ring_room(ring, read))")]),
+    "ring_ignores_mask": (
+        "the host signals a guest that masked its interrupt",
+        [("drivers/vmbus_server/ring.c",
+          "\tif (READ_ONCE(control->interrupt_mask))\n\t\treturn 0;\n",
+          "")]),
+    "ring_pending_every_time": (
+        "the guest waiting for room is signalled on every consume",
+        [("drivers/vmbus_server/ring.c",
+          "\treturn free_now > pending && free_now - freed <= pending;",
+          "\treturn free_now > pending;")]),
+}
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
+CACHE = os.environ.get("VMBS_CACHE",
+                       os.path.expanduser("~/.cache/vmbus-server"))
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def copy_checkout(dest):
+    if os.path.exists(dest):
+        run(["git", "-C", ROOT, "worktree", "remove", "--force", dest])
+    run(["git", "-C", ROOT, "worktree", "prune"])
+    run(["git", "-C", ROOT, "worktree", "add", "-q", "--detach", dest,
+         "HEAD"])
+    run(["rsync", "-a", "--exclude", ".git", ROOT + "/", dest + "/"])
+
+
+def apply(dest, edits):
+    for path, text, repl in edits:
+        full = os.path.join(dest, path)
+        with open(full) as f:
+            src = f.read()
+        if src.count(text) != 1:
+            return f"{path}: the code to mutate is not there once"
+        with open(full, "w") as f:
+            f.write(src.replace(text, repl))
+    return None
+
+
+def main(names):
+    dest = os.path.join(CACHE, "mutants", "checkout")
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    unknown = [n for n in names if n not in MUTANTS]
+    if unknown:
+        sys.exit(f"unknown mutants: {' '.join(unknown)}; known: "
+                 f"{' '.join(MUTANTS)}")
+    survived = 0
+    for name in names or MUTANTS:
+        what, edits = MUTANTS[name]
+        copy_checkout(dest)
+        err = apply(dest, edits)
+        if err:
+            print(f"{name}: cannot apply: {err}")
+            survived += 1
+            continue
+        out = subprocess.run(
+            ["bash", os.path.join(dest, "tools/testing/vmbus_server/kunit.sh")],
+            capture_output=True, text=True,
+            env=dict(os.environ, VMBS_KUNIT_TIMEOUT="300")).stdout
+        failed = re.findall(r"^not ok kunit: (.*)$", out, re.M)
+        shutil.copy(os.path.join(CACHE, "kunit-uml", "test.log"),
+                    os.path.join(CACHE, "mutants", f"{name}.log"))
+        if failed:
+            print(f"{name} ({what}): caught by {', '.join(failed)}")
+        else:
+            print(f"{name} ({what}): NOT CAUGHT")
+            survived += 1
+    run(["git", "-C", ROOT, "worktree", "remove", "--force", dest])
+    print(f"{survived} mutants not caught")
+    return 1 if survived else 0
+
+
+sys.exit(main(sys.argv[1:]))
