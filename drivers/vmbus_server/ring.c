@@ -90,7 +90,6 @@ int vmb_ring_map(struct vmb_ring *ring, struct page **pages,
 	kvfree(map);
 	if (!addr)
 		return -ENOMEM;
-	ring->mapping = addr;
 	ring->control = addr;
 	ring->data = addr + PAGE_SIZE;
 	ring->size = data * PAGE_SIZE;
@@ -101,9 +100,8 @@ EXPORT_SYMBOL_IF_KUNIT(vmb_ring_map);
 
 void vmb_ring_unmap(struct vmb_ring *ring)
 {
-	if (ring->mapping)
-		vunmap(ring->mapping);
-	ring->mapping = NULL;
+	if (ring->control)
+		vunmap(ring->control);
 	ring->control = NULL;
 	ring->data = NULL;
 }

@@ -16,14 +16,14 @@ struct page;
  * it at any time.  @data is mapped twice back to back, so a packet that
  * wraps around the end is contiguous at @data + its index.  @index is the
  * host's own index, never read back from the guest: its write index in the
- * outgoing ring, its published read index in the incoming one.
+ * outgoing ring, its published read index in the incoming one.  The
+ * mapping starts at @control.
  */
 struct vmb_ring {
 	struct vmb_ring_control *control;
 	u8 *data;
 	u32 size;
 	u32 index;
-	void *mapping;		/* from vmb_ring_map(), or NULL */
 };
 
 /* Why a ring was found corrupt; each is counted. */
