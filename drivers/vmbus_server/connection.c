@@ -29,6 +29,25 @@ static u32 vmb_msgtype(const void *msg)
 	return le32_to_cpu(((const struct vmb_msg_header *)msg)->msgtype);
 }
 
+static void vmb_queue(struct vmb_server *server, const void *msg, size_t len,
+		      bool first)
+{
+	struct vmb_outmsg *m;
+
+	lockdep_assert_held(&server->lock);
+	if (WARN_ON_ONCE(len < sizeof(struct vmb_msg_header) ||
+			 len > VMB_MSG_MAX_SIZE) || server->dead)
+		return;
+	m = kmalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
+	m->len = len;
+	memcpy(m->data, msg, len);
+	if (first)
+		list_add(&m->node, &server->outq);
+	else
+		list_add_tail(&m->node, &server->outq);
+	server->outq_len++;
+}
+
 /**
  * vmb_post() - queue a message for the guest
  * @server: the server
@@ -43,17 +62,7 @@ static u32 vmb_msgtype(const void *msg)
  */
 void vmb_post(struct vmb_server *server, const void *msg, size_t len)
 {
-	struct vmb_outmsg *m;
-
-	lockdep_assert_held(&server->lock);
-	if (WARN_ON_ONCE(len < sizeof(struct vmb_msg_header) ||
-			 len > VMB_MSG_MAX_SIZE) || server->dead)
-		return;
-	m = kmalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
-	m->len = len;
-	memcpy(m->data, msg, len);
-	list_add_tail(&m->node, &server->outq);
-	server->outq_len++;
+	vmb_queue(server, msg, len, false);
 }
 
 /**
@@ -143,7 +152,8 @@ int vmb_tx(struct vmb_server *server)
 	}
 	server->tx_active = true;
 	server->tx_users++;
-	while (!server->tx_busy && !server->dead) {
+	/* Nothing of a new connection goes out before the answer to it. */
+	while (!server->tx_busy && !server->dead && !server->reset_reply_len) {
 		m = list_first_entry_or_null(&server->outq, struct vmb_outmsg,
 					     node);
 		if (!m)
@@ -193,8 +203,9 @@ void vmb_log(struct vmb_server *server, bool warn, const char *fmt, ...)
  * @len: its length
  *
  * The answer goes out once every callback of the old connection has
- * returned: Linux reuses ring memory as soon as it has it.  A later reset
- * replaces an answer still waiting.
+ * returned: Linux reuses ring memory as soon as it has it.  Until then
+ * nothing is sent, and the answer goes out before what was queued
+ * meanwhile.  A later reset replaces an answer still waiting.
  */
 void vmb_reset_reply(struct vmb_server *server, const void *msg,
 		     size_t len)
@@ -217,8 +228,13 @@ void vmb_quiesce_done(struct vmb_server *server)
 	lockdep_assert_held(&server->lock);
 	if (WARN_ON_ONCE(!server->quiesce_pending) || --server->quiesce_pending)
 		return;
+	/*
+	 * First: what the new connection's messages made the server queue
+	 * meanwhile (offers, when the guest did not wait) follows it.
+	 */
 	if (server->reset_reply_len)
-		vmb_post(server, server->reset_reply, server->reset_reply_len);
+		vmb_queue(server, server->reset_reply, server->reset_reply_len,
+			  true);
 	server->reset_reply_len = 0;
 	wake_up_all(&server->quiesce_wq);
 }

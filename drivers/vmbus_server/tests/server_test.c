@@ -284,7 +284,45 @@ static void create_needs_post_message(struct kunit *test)
 	vmb_server_destroy(NULL);
 }
 
+/*
+ * A guest that asks for offers without waiting for VERSION_RESPONSE, while
+ * the server still waits for the old connection's callbacks (an enabled
+ * channel's work has not run): the answer still goes out first.
+ */
+static void version_response_first(struct kunit *test)
+{
+	struct sim_guest *sim = sim_guest_create(test);
+
+	struct vmb_msg_initiate_contact ic = {
+		.header.msgtype = cpu_to_le32(VMB_MSG_INITIATE_CONTACT),
+		.version = cpu_to_le32(VMB_VERSION_WIN10_V5_3),
+		.msg_sint = 2,
+	};
+	struct vmb_msg_header req = {
+		.msgtype = cpu_to_le32(VMB_MSG_REQUESTOFFERS),
+	};
+	int ret;
+
+	sim_channel_enabled(sim, 1);
+	/* Back to back, no settling between: the channel's work waits. */
+	ret = vmb_server_deliver_guest_message(sim->server,
+					       VMB_MESSAGE_CONNECTION_ID_4,
+					       &ic, sizeof(ic));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = vmb_server_deliver_guest_message(sim->server,
+					       VMB_MESSAGE_CONNECTION_ID,
+					       &req, sizeof(req));
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	sim_settle(sim);
+	KUNIT_ASSERT_EQ(test, sim->count, 3);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 0), VMB_MSG_VERSION_RESPONSE);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 1), VMB_MSG_OFFERCHANNEL);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 2),
+			VMB_MSG_ALLOFFERS_DELIVERED);
+}
+
 static struct kunit_case vmb_lifecycle_cases[] = {
+	KUNIT_CASE(version_response_first),
 	KUNIT_CASE(relids_assigned_in_order),
 	KUNIT_CASE(offers_wait_for_request),
 	KUNIT_CASE(hot_add_offers_at_once),
