@@ -56,6 +56,7 @@ struct vmb_channel *vmb_server_channel_alloc(void)
 	INIT_LIST_HEAD(&channel->server_node);
 	kref_init(&channel->ref);
 	vmb_channel_init_work(channel);
+	vmb_datapath_init(&channel->dp);
 	return channel;
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_alloc, VMBUS_SERVER);
@@ -70,11 +71,13 @@ static void vmb_channel_release(struct kref *ref)
 	struct vmb_channel *channel = container_of(ref, struct vmb_channel,
 						   ref);
 
-	WARN_ON_ONCE(work_pending(&channel->work));
+	WARN_ON_ONCE(work_pending(&channel->work) ||
+		     work_pending(&channel->dp.work) || channel->dp.mapped);
 	if (channel->server)
 		vmb_srv_put(channel->server);
 	kfree(channel->name);
-	kfree(channel);
+	/* vmb_server_guest_signal() may be looking at it. */
+	kfree_rcu(channel, rcu);
 }
 
 void vmb_channel_put(struct vmb_channel *channel)

@@ -7,9 +7,12 @@
 
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
+
+#include "datapath.h"
 
 /*
  * VMB_CHANNEL_INIT: allocated and being configured; never enabled.  Only
@@ -62,12 +65,19 @@ struct vmb_channel {
 	u32 max_packet_size;
 	const char *name;
 	const struct vmb_server_channel_callbacks *callbacks;
+	const struct vmb_server_packet_callbacks *packet_callbacks;
 	void *context;
 
 	/* The back-end's reference, and the server's while it lists it. */
 	struct kref ref;
-	/* Runs the callbacks; see channel_state.c. */
+	/* The memory goes after a grace period: guest signals look the
+	 * channel up under RCU (vmb_server_guest_signal()).
+	 */
+	struct rcu_head rcu;
+	/* Runs the state callbacks; see channel_state.c. */
 	struct work_struct work;
+	/* The rings and packets of the current open. */
+	struct vmb_datapath dp;
 
 	/* Server side, all [server->lock]. */
 	enum vmb_channel_state state;	/* also read locklessly: getters */
@@ -81,6 +91,7 @@ struct vmb_channel {
 	u32 quiet_req;			/* bumped by each waiter for the work */
 	u32 quiet_done;			/* quiet_req as of the work's last end */
 	bool running;			/* the host's axis (KMCL start) */
+	bool failed;			/* the data path of this open failed */
 
 	/* The guest's axis [server->lock]. */
 	enum vmb_guest_open guest_open;
@@ -122,6 +133,7 @@ void vmb_channel_init_work(struct vmb_channel *channel);
 void vmb_channel_kick(struct vmb_channel *channel);
 bool vmb_channel_in_work(const struct vmb_channel *channel);
 void vmb_channel_settle(struct vmb_channel *channel);
+void vmb_channel_fail(struct vmb_channel *channel);
 
 int vmb_on_open_channel(struct vmb_server *server, const void *msg,
 			size_t len);

@@ -68,7 +68,14 @@ static int vmb_on_initiate_contact(struct vmb_server *server,
 	}
 	server->target_vcpu = target_vcpu;
 	server->msg_sint = sint;
-	if (!vmb_version_supported(version)) {
+	/*
+	 * Exact match, one version per INITIATE_CONTACT.  Not 0.13 and 1.1:
+	 * their channels signal through a shared interrupt page and one event
+	 * connection id, a data path the server does not have; it refuses
+	 * them rather than offer channels that could not carry packets.  A
+	 * Linux 6.12 guest asks for nothing older than 2.4.
+	 */
+	if (!vmb_version_supported(version) || version < VMB_VERSION_WIN8) {
 		vmb_reset_reply(server, &resp, sizeof(resp));
 		return vmb_reject(server, VMB_REJECT_VERSION,
 				  VMB_MSG_INITIATE_CONTACT, -EPROTONOSUPPORT);

@@ -129,6 +129,24 @@ static void vmb_post_open_result(struct vmb_server *server, u32 relid,
 	vmb_post(server, &msg, sizeof(msg));
 }
 
+/*
+ * A successful open's answer is followed by a signal: packets the host
+ * wrote before the guest took the answer would otherwise wait (Linux
+ * storvsc ignores a signal that comes before, VMBUS.md section 9).
+ */
+static void vmb_post_open_success(struct vmb_server *server,
+				  struct vmb_channel *channel, u32 open_id)
+{
+	struct vmb_msg_open_result msg = {
+		.header.msgtype = cpu_to_le32(VMB_MSG_OPENCHANNEL_RESULT),
+		.child_relid = cpu_to_le32(channel->child_relid),
+		.open_id = cpu_to_le32(open_id),
+	};
+
+	vmb_post_signal(server, &msg, sizeof(msg), channel->child_relid,
+			channel->target_vp);
+}
+
 static void vmb_channel_open_result(struct vmb_server *server,
 				    struct vmb_channel *channel, u32 epoch,
 				    u32 open_id, u32 status)
@@ -165,6 +183,7 @@ static void vmb_channel_shut(struct vmb_server *server,
 	}
 	channel->guest_open = VMB_GUEST_CLOSED;
 	channel->open_seq++;
+	vmb_datapath_set_open(channel, false);
 	vmb_channel_kick(channel);
 }
 
@@ -292,6 +311,8 @@ struct vmb_open_req {
 	u32 seq;
 	u32 epoch;
 	u32 open_id;
+	u32 downstream_offset;
+	u32 target_vp;
 };
 
 static enum vmb_step vmb_channel_next(struct vmb_server *server,
@@ -305,7 +326,8 @@ static enum vmb_step vmb_channel_next(struct vmb_server *server,
 
 	lockdep_assert_held(&server->lock);
 	current_open = channel->cb_open && channel->cb_seq == channel->open_seq &&
-		       channel->guest_open == VMB_GUEST_OPEN;
+		       channel->guest_open == VMB_GUEST_OPEN &&
+		       !READ_ONCE(channel->dp.failed);
 	want_active = current_open && channel->running;
 
 	if (channel->cb_active && !want_active)
@@ -317,6 +339,8 @@ static enum vmb_step vmb_channel_next(struct vmb_server *server,
 		req->seq = channel->open_seq;
 		req->epoch = channel->open_epoch;
 		req->open_id = channel->open_id;
+		req->downstream_offset = channel->downstream_ring_page_offset;
+		req->target_vp = channel->target_vp;
 		channel->open_ring = NULL;
 		return VMB_STEP_OPEN;
 	}
@@ -343,14 +367,28 @@ static enum vmb_step vmb_channel_next(struct vmb_server *server,
 	return VMB_STEP_NONE;
 }
 
-/* The open callback, then the reply, unless the open was called off. */
+/*
+ * Map the rings, ask the back-end, then answer, unless the open was called
+ * off meanwhile.  A successful answer opens the send window and goes out
+ * before the next step's started callback may send.
+ */
 static void vmb_channel_do_open(struct vmb_server *server,
 				struct vmb_channel *channel,
 				const struct vmb_open_req *req)
 {
 	const struct vmb_server_channel_callbacks *cb = channel->callbacks;
-	int ret = cb && cb->opened ? cb->opened(channel) : 0;
 	bool wanted;
+	int ret;
+
+	ret = vmb_datapath_map(channel, req->ring, req->downstream_offset,
+			       req->target_vp);
+	if (ret)
+		vmb_warn(server, "channel %u: rings not mapped: %d\n",
+			 channel->child_relid, ret);
+	else if (cb && cb->opened)
+		ret = cb->opened(channel);
+	if (ret)
+		vmb_datapath_unmap(channel);
 
 	mutex_lock(&server->lock);
 	wanted = req->seq == channel->open_seq;
@@ -366,9 +404,15 @@ static void vmb_channel_do_open(struct vmb_server *server,
 		if (wanted)
 			channel->guest_open = VMB_GUEST_CLOSED;
 	}
-	vmb_channel_open_result(server, channel, req->epoch, req->open_id,
-				wanted && !ret ? 0 : VMB_STATUS_UNSUCCESSFUL);
+	if (wanted && !ret && req->epoch == server->conn_epoch) {
+		vmb_datapath_set_open(channel, true);
+		vmb_post_open_success(server, channel, req->open_id);
+	} else {
+		vmb_channel_open_result(server, channel, req->epoch,
+					req->open_id, VMB_STATUS_UNSUCCESSFUL);
+	}
 	mutex_unlock(&server->lock);
+	vmb_tx(server);
 }
 
 static void vmb_channel_do_step(struct vmb_server *server,
@@ -384,13 +428,16 @@ static void vmb_channel_do_step(struct vmb_server *server,
 		vmb_channel_do_open(server, channel, req);
 		return;
 	case VMB_STEP_SUSPEND:
+		vmb_datapath_rx_stop(channel);
 		if (cb && cb->suspend)
 			cb->suspend(channel);
+		vmb_datapath_rx_reclaim(channel);
 		mutex_lock(&server->lock);
 		channel->cb_active = false;
 		mutex_unlock(&server->lock);
 		return;
 	case VMB_STEP_CLOSE:
+		vmb_datapath_unmap(channel);
 		if (cb && cb->closed)
 			cb->closed(channel);
 		mutex_lock(&server->lock);
@@ -403,6 +450,7 @@ static void vmb_channel_do_step(struct vmb_server *server,
 	case VMB_STEP_START:
 		if (cb && cb->started)
 			cb->started(channel);
+		vmb_datapath_rx_start(channel);
 		if (cb && cb->post_started)
 			cb->post_started(channel);
 		mutex_lock(&server->lock);
@@ -587,6 +635,8 @@ int vmb_on_modify_channel(struct vmb_server *server, const void *msg,
 				 VMB_MSG_MODIFYCHANNEL, -EINVAL);
 	else
 		channel->target_vp = target_vp;
+	if (!ret)
+		vmb_datapath_set_target(channel, target_vp);
 
 	if (server->version >= VMB_VERSION_WIN10_V5_3) {
 		resp.status = cpu_to_le32(ret ? VMB_STATUS_UNSUCCESSFUL : 0);

@@ -21,6 +21,9 @@
 struct vmb_outmsg {
 	struct list_head node;
 	size_t len;
+	/* Not 0: signal this channel once the guest has the message. */
+	u32 signal_relid;
+	u32 signal_vp;
 	u8 data[VMB_MSG_MAX_SIZE];
 };
 
@@ -29,23 +32,25 @@ static u32 vmb_msgtype(const void *msg)
 	return le32_to_cpu(((const struct vmb_msg_header *)msg)->msgtype);
 }
 
-static void vmb_queue(struct vmb_server *server, const void *msg, size_t len,
-		      bool first)
+static struct vmb_outmsg *vmb_queue(struct vmb_server *server,
+				     const void *msg, size_t len, bool first)
 {
 	struct vmb_outmsg *m;
 
 	lockdep_assert_held(&server->lock);
 	if (WARN_ON_ONCE(len < sizeof(struct vmb_msg_header) ||
 			 len > VMB_MSG_MAX_SIZE) || server->dead)
-		return;
+		return NULL;
 	m = kmalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
 	m->len = len;
+	m->signal_relid = 0;
 	memcpy(m->data, msg, len);
 	if (first)
 		list_add(&m->node, &server->outq);
 	else
 		list_add_tail(&m->node, &server->outq);
 	server->outq_len++;
+	return m;
 }
 
 /**
@@ -63,6 +68,25 @@ static void vmb_queue(struct vmb_server *server, const void *msg, size_t len,
 void vmb_post(struct vmb_server *server, const void *msg, size_t len)
 {
 	vmb_queue(server, msg, len, false);
+}
+
+/**
+ * vmb_post_signal() - queue a message, and signal a channel after it
+ * @server: the server
+ * @msg: the message, header included
+ * @len: its length, 8 to 240
+ * @child_relid: the channel to signal once the transport took the message
+ * @target_vp: where its signals go
+ */
+void vmb_post_signal(struct vmb_server *server, const void *msg, size_t len,
+		     u32 child_relid, u32 target_vp)
+{
+	struct vmb_outmsg *m = vmb_queue(server, msg, len, false);
+
+	if (m) {
+		m->signal_relid = child_relid;
+		m->signal_vp = target_vp;
+	}
 }
 
 /**
@@ -102,6 +126,9 @@ static int vmb_tx_one(struct vmb_server *server, struct vmb_outmsg *m)
 	ret = server->ops->post_message(server, vp, sint, m->data, m->len);
 	trace_vmb_server_msg_out(server->id, vmb_msgtype(m->data), m->len,
 				 ret);
+	if (!ret && m->signal_relid && server->ops->signal_guest)
+		server->ops->signal_guest(server, m->signal_relid,
+					  m->signal_vp);
 	mutex_lock(&server->lock);
 	if (!ret || epoch != server->conn_epoch || server->dead) {
 		/* vmb_outq_drop() did not count it: it was not in the queue. */
@@ -239,7 +266,7 @@ void vmb_quiesce_done(struct vmb_server *server)
 	wake_up_all(&server->quiesce_wq);
 }
 
-/* Exact-match negotiation: the guest asks for one version at a time. */
+/* The protocol versions whose messages the server knows. */
 static const u32 vmb_versions[] = {
 	VMB_VERSION_WS2008,
 	VMB_VERSION_WIN7,

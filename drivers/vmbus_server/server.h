@@ -184,6 +184,8 @@ void vmb_srv_put(struct vmb_server *server);
 __printf(3, 4)
 void vmb_log(struct vmb_server *server, bool warn, const char *fmt, ...);
 void vmb_post(struct vmb_server *server, const void *msg, size_t len);
+void vmb_post_signal(struct vmb_server *server, const void *msg, size_t len,
+		     u32 child_relid, u32 target_vp);
 int vmb_tx(struct vmb_server *server);
 void vmb_outq_drop(struct vmb_server *server);
 int vmb_reject(struct vmb_server *server, enum vmb_reject_reason reason,

@@ -108,6 +108,55 @@ struct vmb_server_transport_ops {
 				  struct page **pages, unsigned int count);
 };
 
+struct vmb_server_packet;
+
+/**
+ * typedef vmb_server_completion_fn - the end of a send that asked for a completion
+ * @channel: the channel it was sent on
+ * @context: what the sender passed
+ * @status: 0 when the guest completed it; -ECONNRESET when the channel
+ *	closed (or its data path failed) first
+ * @data: the guest's completion payload, in place in the ring (the guest
+ *	can still write it: copy what you check); %NULL unless @status is 0
+ * @len: its length
+ *
+ * Called exactly once per such send that returned 0: in the channel's data
+ * work (process context, no lock held) for a completion, in its state work
+ * for a close.  It may send.
+ */
+typedef void (*vmb_server_completion_fn)(struct vmb_channel *channel,
+					 void *context, int status,
+					 const void *data, u32 len);
+
+/**
+ * struct vmb_server_packet_callbacks - KMCL packet callbacks
+ * @process_packet: a packet from the guest.  @data is its payload, in place
+ *	in the ring, without the VMBus descriptor (after the GPA ranges of a
+ *	GPA-direct packet); the guest can still write it, so copy what you
+ *	validate before you use it.  Every packet must be given back with
+ *	vmb_server_packet_complete() or vmb_server_packet_fail(), now or
+ *	later from any context, at the latest in the suspend callback; @data
+ *	stays valid until then.
+ * @processing_complete: a run of the data work handed over @count packets
+ *	and has no more for now (KMCL: processing complete).
+ *
+ * Both run in the channel's data work: one at a time, in process context,
+ * with no lock held, never before the started callback returned and never
+ * after suspend was called.  They run concurrently with the state
+ * callbacks of post_started (so that it may wait for a synchronous
+ * request); they may call every function a state callback may.
+ */
+struct vmb_server_packet_callbacks {
+	void (*process_packet)(struct vmb_channel *channel,
+			       struct vmb_server_packet *packet,
+			       const void *data, u32 len);
+	void (*processing_complete)(struct vmb_channel *channel,
+				    unsigned int count);
+};
+
+/* vmb_server_packet_send(): queue the packet when the ring is full. */
+#define VMB_SERVER_SEND_QUEUE		0x1
+
 struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 				     void *priv);
 void *vmb_server_priv(const struct vmb_server *server);
@@ -116,6 +165,7 @@ int vmb_server_deliver_guest_message(struct vmb_server *server,
 				     u32 connection_id, const void *msg,
 				     size_t len);
 void vmb_server_transport_ready(struct vmb_server *server);
+void vmb_server_guest_signal(struct vmb_server *server, u32 connection_id);
 int vmb_server_reset(struct vmb_server *server);
 
 struct vmb_channel *vmb_server_channel_alloc(void);
@@ -140,6 +190,8 @@ int vmb_server_channel_init_set_name(struct vmb_channel *channel,
 int vmb_server_channel_init_set_callbacks(struct vmb_channel *channel,
 					  const struct vmb_server_channel_callbacks *cb,
 					  void *context);
+int vmb_server_channel_init_set_packet_callbacks(struct vmb_channel *channel,
+						 const struct vmb_server_packet_callbacks *cb);
 void *vmb_server_channel_context(const struct vmb_channel *channel);
 int vmb_server_channel_enable(struct vmb_channel *channel);
 void vmb_server_channel_disable(struct vmb_channel *channel);
@@ -149,5 +201,15 @@ u32 vmb_server_channel_relid(const struct vmb_channel *channel);
 u32 vmb_server_channel_connection_id(const struct vmb_channel *channel);
 ssize_t vmb_server_channel_build_offer(const struct vmb_channel *channel,
 				       u32 version, void *buf, size_t size);
+
+int vmb_server_packet_send(struct vmb_channel *channel, const void *data,
+			   u32 len, u32 flags, vmb_server_completion_fn done,
+			   void *context);
+int vmb_server_channel_send_sync(struct vmb_channel *channel,
+				 const void *data, u32 len, void *resp,
+				 u32 *resp_len, unsigned long timeout);
+int vmb_server_packet_complete(struct vmb_server_packet *packet,
+			       const void *data, u32 len);
+void vmb_server_packet_fail(struct vmb_server_packet *packet);
 
 #endif /* _LINUX_VMBUS_SERVER_H */

@@ -358,7 +358,40 @@ struct churn {
 	struct completion done[2];
 	unsigned int rounds;
 	int enable_errors;
+	/* Not when the server is destroyed midway: its counters go too. */
+	bool until_met;
 };
+
+/* A churn runs at least this many rounds and at most ten times more. */
+#define CHURN_ROUNDS	200
+
+/*
+ * Whether every interleaving the churn is about has happened at least
+ * once.  The counters are read without the server lock: a stale value
+ * only means one more round.
+ */
+static bool churn_met_all(struct churn *c)
+{
+	struct vmb_server *server = c->sim->server;
+
+	return READ_ONCE(server->releases_answered) &&
+	       READ_ONCE(server->releases_unprompted) &&
+	       READ_ONCE(c->sim->opens_ok) &&
+	       atomic_read(&c->sim->closed_disabled);
+}
+
+/*
+ * The back-end goes on past CHURN_ROUNDS until the two sides met in every
+ * way the test counts: how often they do depends on the scheduler (a slow
+ * SMP guest under TCG once saw no unprompted release in 200 rounds).
+ */
+static bool churn_backend_done(struct churn *c)
+{
+	if (c->rounds < CHURN_ROUNDS)
+		return false;
+	return c->rounds >= 10 * CHURN_ROUNDS || !c->until_met ||
+	       churn_met_all(c);
+}
 
 /*
  * A back-end enabling and disabling its channels over and over.  Each
@@ -368,10 +401,9 @@ struct churn {
 static int churn_backend(void *data)
 {
 	struct churn *c = data;
-	unsigned int i;
 
-	for (i = 0; i < c->rounds; i++) {
-		struct vmb_channel *ch = c->channels[i % 4];
+	for (c->rounds = 0; !churn_backend_done(c); c->rounds++) {
+		struct vmb_channel *ch = c->channels[c->rounds % 4];
 		ktime_t until = ktime_add_ms(ktime_get(), 5);
 		int ret = vmb_server_channel_enable(ch);
 
@@ -443,7 +475,7 @@ static void churn_run(struct kunit *test, bool destroy)
 	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->sim = sim;
-	c->rounds = 200;
+	c->until_met = !destroy;
 	for (i = 0; i < 4; i++)
 		c->channels[i] = sim_channel(sim, i);
 	init_completion(&c->done[0]);

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: the host's ring protocol (ring.c) against a guest's side written
- * here from VMBUS.md section 8 alone, sharing no code with ring.c: the
- * guest sees the data area mapped once and splits its copies at the end.
+ * KUnit: the host's ring protocol (ring.c) against the guest's side of
+ * guest_ring.c, which shares no code with ring.c.
  */
 
 #include <kunit/test.h>
@@ -15,6 +14,7 @@
 #include <linux/vmbus_server_protocol.h>
 
 #include "../ring.h"
+#include "guest_ring.h"
 
 /* Data pages of the test rings: 16 KiB, so every size can be tried. */
 #define RT_DATA_PAGES		4
@@ -31,10 +31,7 @@ struct rt_ring {
 	struct page *pages[1 + RT_DATA_PAGES];
 	struct vmb_ring host;
 	/* The guest's view: control page and data area, mapped once. */
-	struct vmb_ring_control *ctl;
-	u8 *buf;
-	/* Signals the guest would have sent the host, and got from it. */
-	unsigned int guest_signals;
+	struct guest_ring g;
 };
 
 static void rt_free(void *data)
@@ -43,21 +40,19 @@ static void rt_free(void *data)
 	unsigned int i;
 
 	vmb_ring_unmap(&r->host);
-	if (r->buf)
-		vunmap(r->buf);
+	if (r->g.buf)
+		vunmap(r->g.buf);
 	for (i = 0; i < ARRAY_SIZE(r->pages); i++)
 		if (r->pages[i])
 			__free_page(r->pages[i]);
 }
 
-/*
- * A ring whose guest set both indices to @start (a guest starts at 0; the
- * tests start elsewhere to put the end of the data area where they want).
- */
+/* A ring whose guest set both indices to @start (gr_init()). */
 static struct rt_ring *rt_ring(struct kunit *test, u32 start, bool outgoing)
 {
 	struct rt_ring *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 	unsigned int i;
+	u8 *buf;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	for (i = 0; i < ARRAY_SIZE(r->pages); i++) {
@@ -65,12 +60,9 @@ static struct rt_ring *rt_ring(struct kunit *test, u32 start, bool outgoing)
 		KUNIT_ASSERT_NOT_NULL(test, r->pages[i]);
 	}
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, rt_free, r));
-	r->ctl = page_address(r->pages[0]);
-	r->buf = vmap(r->pages + 1, RT_DATA_PAGES, VM_MAP, PAGE_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, r->buf);
-	r->ctl->write_index = cpu_to_le32(start);
-	r->ctl->read_index = cpu_to_le32(start);
-	r->ctl->feature_bits = cpu_to_le32(VMB_RING_FEATURE_PENDING_SEND_SZ);
+	buf = vmap(r->pages + 1, RT_DATA_PAGES, VM_MAP, PAGE_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	gr_init(&r->g, page_address(r->pages[0]), buf, RT_SIZE, start);
 	KUNIT_ASSERT_EQ(test, 0, vmb_ring_map(&r->host, r->pages,
 					      ARRAY_SIZE(r->pages)));
 	KUNIT_ASSERT_EQ(test, r->host.size, RT_SIZE);
@@ -78,105 +70,21 @@ static struct rt_ring *rt_ring(struct kunit *test, u32 start, bool outgoing)
 	return r;
 }
 
-/* The guest's copies, split at the end of the data area. */
-static void rt_put(struct rt_ring *r, u32 at, const void *src, u32 len)
-{
-	u32 first = min(len, RT_SIZE - at);
-
-	memcpy(r->buf + at, src, first);
-	memcpy(r->buf, src + first, len - first);
-}
-
-static void rt_get(struct rt_ring *r, u32 at, void *dst, u32 len)
-{
-	u32 first = min(len, RT_SIZE - at);
-
-	memcpy(dst, r->buf + at, first);
-	memcpy(dst + first, r->buf, len - first);
-}
-
 static u32 rt_idx(u32 index)
 {
 	return index % RT_SIZE;
 }
 
-/*
- * The guest writes a packet: descriptor, @len payload bytes, padding to 8,
- * trailer.  Returns false when it does not fit (one byte stays free).
- */
 static bool rt_guest_send(struct rt_ring *r, u16 type, u64 trans_id,
 			  const u8 *payload, u32 len)
 {
-	u32 write = le32_to_cpu(r->ctl->write_index);
-	u32 read = le32_to_cpu(READ_ONCE(r->ctl->read_index));
-	u32 total = 16 + round_up(len, 8) + 8;
-	u32 used = write >= read ? write - read : RT_SIZE - read + write;
-	struct vmb_packet_desc desc = {
-		.type = cpu_to_le16(type),
-		.offset8 = cpu_to_le16(2),
-		.len8 = cpu_to_le16((16 + round_up(len, 8)) / 8),
-		.trans_id = cpu_to_le64(trans_id),
-	};
-	u8 pad[8] = {};
-	__le64 trailer = cpu_to_le64((u64)write << 32);
-
-	if (total >= RT_SIZE - used)
-		return false;
-	rt_put(r, write, &desc, 16);
-	rt_put(r, rt_idx(write + 16), payload, len);
-	rt_put(r, rt_idx(write + 16 + len), pad, round_up(len, 8) - len);
-	rt_put(r, rt_idx(write + 16 + round_up(len, 8)), &trailer, 8);
-	/* The packet before the index that shows it. */
-	smp_wmb();
-	WRITE_ONCE(r->ctl->write_index, cpu_to_le32(rt_idx(write + total)));
-	/*
-	 * The index before the mask and read index: a guest signals when the
-	 * host had read everything and listens.
-	 */
-	smp_mb();
-	if (!READ_ONCE(r->ctl->interrupt_mask) &&
-	    le32_to_cpu(READ_ONCE(r->ctl->read_index)) == write)
-		r->guest_signals++;
-	return true;
+	return gr_send(&r->g, type, 0, trans_id, payload, len);
 }
 
-/*
- * The guest reads the next packet the host wrote: checks the descriptor
- * and the trailer, copies the payload to @out.  Returns its length, or -1
- * when the ring is empty; fails the test on a malformed packet.
- */
 static int rt_guest_recv(struct kunit *test, struct rt_ring *r, u8 *out,
 			 u16 *type, u64 *trans_id)
 {
-	u32 read = le32_to_cpu(r->ctl->read_index);
-	u32 write = le32_to_cpu(READ_ONCE(r->ctl->write_index));
-	struct vmb_packet_desc desc;
-	u32 len, off, avail;
-	__le64 trailer;
-
-	if (read == write)
-		return -1;
-	/* The index before the packet it shows. */
-	smp_rmb();
-	avail = write > read ? write - read : RT_SIZE - read + write;
-	rt_get(r, read, &desc, 16);
-	len = le16_to_cpu(desc.len8) * 8;
-	off = le16_to_cpu(desc.offset8) * 8;
-	KUNIT_EXPECT_GE(test, len, 16);
-	KUNIT_EXPECT_GE(test, off, 16);
-	KUNIT_EXPECT_LE(test, off, len);
-	KUNIT_EXPECT_LE(test, len + 8, avail);
-	if (len < 16 || off < 16 || off > len || len + 8 > avail)
-		return -1;
-	rt_get(r, rt_idx(read + len), &trailer, 8);
-	KUNIT_EXPECT_EQ(test, le64_to_cpu(trailer), (u64)read << 32);
-	*type = le16_to_cpu(desc.type);
-	*trans_id = le64_to_cpu(desc.trans_id);
-	rt_get(r, rt_idx(read + off), out, len - off);
-	/* The packet is read before its space is given back. */
-	smp_mb();
-	WRITE_ONCE(r->ctl->read_index, cpu_to_le32(rt_idx(read + len + 8)));
-	return len - off;
+	return gr_recv(test, &r->g, out, U32_MAX, type, NULL, trans_id);
 }
 
 /* A host packet: an in-band descriptor and @len payload bytes. */
@@ -215,11 +123,11 @@ static void ring_double_mapping(struct kunit *test)
 	u32 i;
 
 	for (i = 0; i < RT_SIZE; i += 509) {
-		r->buf[i] = i & 0xff;
+		r->g.buf[i] = i & 0xff;
 		KUNIT_EXPECT_EQ(test, r->host.data[i], i & 0xff);
 		KUNIT_EXPECT_EQ(test, r->host.data[RT_SIZE + i], i & 0xff);
 	}
-	r->ctl->pending_send_sz = cpu_to_le32(0x1234);
+	r->g.ctl->pending_send_sz = cpu_to_le32(0x1234);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->host.control->pending_send_sz),
 			0x1234);
 }
@@ -255,7 +163,7 @@ static void ring_recv_every_size(struct kunit *test)
 				vmb_ring_peek(&r->host, pkt.next, RT_MAX_PACKET,
 					      &pkt));
 		vmb_ring_consume(&r->host, rt_idx(pos + 16 + round_up(len, 8) + 8));
-		KUNIT_EXPECT_EQ(test, le32_to_cpu(r->ctl->read_index),
+		KUNIT_EXPECT_EQ(test, le32_to_cpu(r->g.ctl->read_index),
 				r->host.index);
 		checked++;
 	}
@@ -364,8 +272,8 @@ static void ring_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
 	KUNIT_EXPECT_EQ(test, sent, RT_SIZE / 64 - 1);
 	KUNIT_EXPECT_EQ(test, vmb_ring_free(&r->host), 64);
-	KUNIT_EXPECT_NE(test, le32_to_cpu(r->ctl->write_index),
-			le32_to_cpu(r->ctl->read_index));
+	KUNIT_EXPECT_NE(test, le32_to_cpu(r->g.ctl->write_index),
+			le32_to_cpu(r->g.ctl->read_index));
 	KUNIT_EXPECT_EQ(test, rt_guest_recv(test, r, got, &type, &trans_id),
 			40);
 	KUNIT_EXPECT_EQ(test, trans_id, 0);
@@ -395,11 +303,11 @@ static void ring_send_signals(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, signal);		/* not empty before */
 	rt_guest_recv(test, r, got, &type, &trans_id);
 	rt_guest_recv(test, r, got, &type, &trans_id);
-	r->ctl->interrupt_mask = cpu_to_le32(1);
+	r->g.ctl->interrupt_mask = cpu_to_le32(1);
 	KUNIT_ASSERT_EQ(test, 0, rt_host_send(r, 3, data, 8, &signal));
 	KUNIT_EXPECT_FALSE(test, signal);		/* masked */
 	rt_guest_recv(test, r, got, &type, &trans_id);
-	r->ctl->interrupt_mask = 0;
+	r->g.ctl->interrupt_mask = 0;
 	KUNIT_ASSERT_EQ(test, 0, rt_host_send(r, 4, data, 8, &signal));
 	KUNIT_EXPECT_TRUE(test, signal);
 }
@@ -416,16 +324,16 @@ static void ring_recv_mask(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE(test, rt_guest_send(r, VMB_PACKET_DATA_INBAND, 1,
 					      data, 16));
-	KUNIT_EXPECT_EQ(test, r->guest_signals, 1);
+	KUNIT_EXPECT_EQ(test, r->g.signals, 1);
 	vmb_ring_mask(&r->host);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->ctl->interrupt_mask), 1);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->g.ctl->interrupt_mask), 1);
 	KUNIT_ASSERT_EQ(test, 0, vmb_ring_peek(&r->host, 0, 4096, &pkt));
 	vmb_ring_consume(&r->host, pkt.next);
 	KUNIT_ASSERT_TRUE(test, rt_guest_send(r, VMB_PACKET_DATA_INBAND, 2,
 					      data, 16));
-	KUNIT_EXPECT_EQ(test, r->guest_signals, 1);	/* masked */
+	KUNIT_EXPECT_EQ(test, r->g.signals, 1);	/* masked */
 	KUNIT_EXPECT_TRUE(test, vmb_ring_unmask(&r->host, pkt.next));
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->ctl->interrupt_mask), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->g.ctl->interrupt_mask), 0);
 	KUNIT_ASSERT_EQ(test, 0, vmb_ring_peek(&r->host, pkt.next, 4096,
 					       &pkt));
 	vmb_ring_consume(&r->host, pkt.next);
@@ -447,13 +355,13 @@ static void ring_pending_send_sz(struct kunit *test)
 
 	while (rt_guest_send(r, VMB_PACKET_DATA_INBAND, sent, data, 40))
 		sent++;
-	r->ctl->pending_send_sz = cpu_to_le32(1024);
+	r->g.ctl->pending_send_sz = cpu_to_le32(1024);
 	while (!vmb_ring_peek(&r->host, pos, 4096, &pkt)) {
 		bool signal = vmb_ring_consume(&r->host, pkt.next);
 
 		pos = pkt.next;
 		consumed++;
-		free = RT_SIZE - (le32_to_cpu(r->ctl->write_index) - pos) %
+		free = RT_SIZE - (le32_to_cpu(r->g.ctl->write_index) - pos) %
 				 RT_SIZE;
 		if (signal) {
 			signals++;
@@ -479,12 +387,12 @@ static void ring_want_space(struct kunit *test)
 	for (i = 0; i < RT_SIZE / 64 - 1; i++)
 		KUNIT_ASSERT_EQ(test, 0, rt_host_send(r, 0, data, 40, &signal));
 	KUNIT_EXPECT_FALSE(test, vmb_ring_want_space(&r->host, 128));
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->ctl->pending_send_sz), 128);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->g.ctl->pending_send_sz), 128);
 	rt_guest_recv(test, r, got, &type, &trans_id);
 	rt_guest_recv(test, r, got, &type, &trans_id);
 	KUNIT_EXPECT_TRUE(test, vmb_ring_want_space(&r->host, 128));
 	KUNIT_EXPECT_FALSE(test, vmb_ring_want_space(&r->host, 0));
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->ctl->pending_send_sz), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->g.ctl->pending_send_sz), 0);
 }
 
 /*
@@ -501,8 +409,8 @@ static void ring_rewrite_after_peek(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, rt_guest_send(r, VMB_PACKET_DATA_INBAND, 1,
 					      data, 64));
 	KUNIT_ASSERT_EQ(test, 0, vmb_ring_peek(&r->host, 0, 4096, &pkt));
-	memcpy(r->buf + 4, &huge, 2);		/* len8 */
-	memcpy(r->buf + 2, &huge, 2);		/* offset8 */
+	memcpy(r->g.buf + 4, &huge, 2);		/* len8 */
+	memcpy(r->g.buf + 2, &huge, 2);		/* offset8 */
 	KUNIT_EXPECT_EQ(test, pkt.len, 80);
 	KUNIT_EXPECT_EQ(test, pkt.offset, 16);
 	KUNIT_EXPECT_EQ(test, pkt.next, 88);
@@ -593,8 +501,8 @@ static void ring_bad_states(struct kunit *test)
 	u32 write = c->write_index == RT_WRITTEN ? c->written : c->write_index;
 	int ret;
 
-	memcpy(r->buf, &desc, sizeof(desc));
-	r->ctl->write_index = cpu_to_le32(write);
+	memcpy(r->g.buf, &desc, sizeof(desc));
+	r->g.ctl->write_index = cpu_to_le32(write);
 	ret = vmb_ring_peek(&r->host, 0, 4096, &pkt);
 	KUNIT_EXPECT_EQ(test, ret, c->ret);
 	if (ret == -EPROTO && c->ret == -EPROTO)
@@ -613,17 +521,17 @@ static void ring_bad_host_side_indices(struct kunit *test)
 	u8 data[8] = {};
 	bool signal;
 
-	r->ctl->read_index = cpu_to_le32(RT_SIZE + 8);
+	r->g.ctl->read_index = cpu_to_le32(RT_SIZE + 8);
 	KUNIT_EXPECT_EQ(test, -EPROTO, rt_host_send(r, 1, data, 8, &signal));
 	KUNIT_EXPECT_EQ(test, vmb_ring_free(&r->host), 0);
-	r->ctl->read_index = cpu_to_le32(12);
+	r->g.ctl->read_index = cpu_to_le32(12);
 	KUNIT_EXPECT_EQ(test, -EPROTO, rt_host_send(r, 1, data, 8, &signal));
 	/* Nothing was written. */
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->ctl->write_index), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(r->g.ctl->write_index), 0);
 
-	r->ctl->write_index = cpu_to_le32(4);
+	r->g.ctl->write_index = cpu_to_le32(4);
 	KUNIT_EXPECT_EQ(test, -EPROTO, vmb_ring_start(&r->host, true));
-	r->ctl->read_index = cpu_to_le32(RT_SIZE);
+	r->g.ctl->read_index = cpu_to_le32(RT_SIZE);
 	KUNIT_EXPECT_EQ(test, -EPROTO, vmb_ring_start(&r->host, false));
 }
 
@@ -677,7 +585,7 @@ static void ring_fuzz(struct kunit *test)
 			put_unaligned_le16(5 + get_random_u32_below(7),
 					   r->host.data + pos);
 		}
-		r->ctl->write_index = cpu_to_le32(write);
+		r->g.ctl->write_index = cpu_to_le32(write);
 		ret = vmb_ring_peek(&r->host, pos, RT_MAX_PACKET, &pkt);
 		runs++;
 		if (ret == -ENODATA) {

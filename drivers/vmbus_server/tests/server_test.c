@@ -349,8 +349,8 @@ struct version_case {
 };
 
 static const struct version_case version_cases[] = {
-	{ VMB_VERSION_WS2008, true },
-	{ VMB_VERSION_WIN7, true },
+	{ VMB_VERSION_WS2008, false },
+	{ VMB_VERSION_WIN7, false },
 	{ VMB_VERSION_WIN8, true },
 	{ VMB_VERSION_WIN8_1, true },
 	{ VMB_VERSION_WIN10, true },

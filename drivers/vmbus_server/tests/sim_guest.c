@@ -4,8 +4,11 @@
  */
 
 #include <kunit/resource.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/unaligned.h>
+#include <linux/vmalloc.h>
 #include <linux/delay.h>
 #include <linux/string.h>
 
@@ -78,8 +81,101 @@ static int sim_post_message(struct vmb_server *server, u32 target_vp,
 	return ret;
 }
 
+/* A frame of guest memory, allocated on first use; NULL without memory. */
+struct page *sim_frame_page(struct sim_guest *sim, unsigned int frame)
+{
+	struct page *page;
+
+	if (frame >= SIM_GUEST_PAGES)
+		return NULL;
+	page = READ_ONCE(sim->mem[frame]);
+	if (page)
+		return page;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (page && cmpxchg(&sim->mem[frame], NULL, page)) {
+		__free_page(page);
+		page = READ_ONCE(sim->mem[frame]);
+	}
+	return page;
+}
+
+static void sim_unmap_action(void *addr)
+{
+	vunmap(addr);
+}
+
+/* The guest's own view of @count frames, mapped once, for the test. */
+void *sim_map_frames(struct sim_guest *sim, unsigned int frame,
+		     unsigned int count)
+{
+	struct page *pages[16];
+	unsigned int i;
+	void *addr;
+
+	KUNIT_ASSERT_LE(sim->test, count, ARRAY_SIZE(pages));
+	KUNIT_ASSERT_LE(sim->test, frame + count, SIM_GUEST_PAGES);
+	for (i = 0; i < count; i++) {
+		pages[i] = sim_frame_page(sim, frame + i);
+		KUNIT_ASSERT_NOT_NULL(sim->test, pages[i]);
+	}
+	addr = vmap(pages, count, VM_MAP, PAGE_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(sim->test, addr);
+	KUNIT_ASSERT_EQ(sim->test, 0, kunit_add_action_or_reset(sim->test,
+				sim_unmap_action, addr));
+	return addr;
+}
+
+static void sim_unpin(struct vmb_server *server, struct page **pages,
+		      unsigned int count)
+{
+	struct sim_guest *sim = vmb_server_priv(server);
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		put_page(pages[i]);
+	atomic_sub(count, &sim->pinned);
+}
+
+static int sim_pin(struct vmb_server *server, const u64 *gpfns,
+		   unsigned int count, bool write, struct page **pages)
+{
+	struct sim_guest *sim = vmb_server_priv(server);
+	unsigned int i;
+
+	atomic_inc(&sim->pins);
+	if (sim->pin_fail)
+		return sim->pin_fail;
+	for (i = 0; i < count; i++) {
+		struct page *page = NULL;
+
+		if (gpfns[i] >= SIM_GPFN_BASE)
+			page = sim_frame_page(sim, gpfns[i] - SIM_GPFN_BASE);
+		if (!page) {
+			atomic_add(i, &sim->pinned);
+			sim_unpin(server, pages, i);
+			return -EFAULT;
+		}
+		get_page(page);
+		pages[i] = page;
+	}
+	atomic_add(count, &sim->pinned);
+	return 0;
+}
+
+static void sim_signal_guest(struct vmb_server *server, u32 child_relid,
+			     u32 target_vp)
+{
+	struct sim_guest *sim = vmb_server_priv(server);
+
+	WRITE_ONCE(sim->signal_relid, child_relid);
+	atomic_inc(&sim->signals);
+}
+
 static const struct vmb_server_transport_ops sim_ops = {
 	.post_message = sim_post_message,
+	.signal_guest = sim_signal_guest,
+	.pin_guest_pages = sim_pin,
+	.unpin_guest_pages = sim_unpin,
 };
 
 /* Note what a callback heard, in sim->events. */
@@ -141,6 +237,11 @@ static void sim_teardown_action(void *data)
 	sim->server = NULL;
 	for (i = 0; i < sim->nr_channels; i++)
 		vmb_server_channel_free(sim->channels[i]);
+	/* Every open ended: nothing of the guest's may stay pinned. */
+	KUNIT_EXPECT_EQ(sim->test, atomic_read(&sim->pinned), 0);
+	for (i = 0; i < SIM_GUEST_PAGES; i++)
+		if (sim->mem[i])
+			put_page(sim->mem[i]);
 }
 
 struct sim_guest *sim_guest_create(struct kunit *test)
@@ -294,6 +395,19 @@ void sim_connect(struct sim_guest *sim, u32 version)
 #define SIM_BODY_PFNS 28
 
 /*
+ * Frames wrap around the guest memory.  A frame given to a new GPADL is
+ * cleared, as a guest clears its ring pages, unless an open still pins it.
+ */
+static u64 sim_gpfn(struct sim_guest *sim, unsigned int frame)
+{
+	struct page *page = READ_ONCE(sim->mem[frame % SIM_GUEST_PAGES]);
+
+	if (page && page_ref_count(page) == 1)
+		clear_highpage(page);
+	return SIM_GPFN_BASE + frame % SIM_GUEST_PAGES;
+}
+
+/*
  * A single-range GPADL of @pages frames, sent the way Linux sends it.
  * Returns the status of the GPADL_CREATED that answered, or U32_MAX when
  * none did.
@@ -305,6 +419,7 @@ u32 sim_gpadl(struct sim_guest *sim, u32 relid, u32 id, u32 pages)
 	struct vmb_msg_gpadl_body *body = (void *)buf;
 	struct vmb_gpa_range *range = (void *)(hdr + 1);
 	unsigned int before = sim->posted, n, i, sent = 0;
+	unsigned int first = sim->next_frame % SIM_GUEST_PAGES;
 
 	hdr->header.msgtype = cpu_to_le32(VMB_MSG_GPADL_HEADER);
 	hdr->child_relid = cpu_to_le32(relid);
@@ -313,8 +428,10 @@ u32 sim_gpadl(struct sim_guest *sim, u32 relid, u32 id, u32 pages)
 	hdr->range_count = cpu_to_le16(1);
 	range->byte_count = cpu_to_le32(pages * 4096);
 	n = min(pages, SIM_HEADER_PFNS);
-	for (i = 0; i < n; i++)
-		range->pfn[i] = cpu_to_le64(0x1000 + sent++);
+	sim->last_frame = first;
+	sim->next_frame = first + pages;
+	for (i = 0; i < n; i++, sent++)
+		range->pfn[i] = cpu_to_le64(sim_gpfn(sim, first + sent));
 	sim_send(sim, 1, buf, sizeof(*hdr) + sizeof(*range) + n * sizeof(u64));
 
 	while (sent < pages) {
@@ -322,8 +439,8 @@ u32 sim_gpadl(struct sim_guest *sim, u32 relid, u32 id, u32 pages)
 		body->header.msgtype = cpu_to_le32(VMB_MSG_GPADL_BODY);
 		body->gpadl = cpu_to_le32(id);
 		n = min(pages - sent, SIM_BODY_PFNS);
-		for (i = 0; i < n; i++)
-			body->pfn[i] = cpu_to_le64(0x1000 + sent++);
+		for (i = 0; i < n; i++, sent++)
+			body->pfn[i] = cpu_to_le64(sim_gpfn(sim, first + sent));
 		sim_send(sim, 1, buf, sizeof(*body) + n * sizeof(u64));
 	}
 	if (sim->posted == before ||

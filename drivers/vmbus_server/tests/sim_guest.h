@@ -14,6 +14,13 @@
 
 #define SIM_GUEST_MAX_MSGS 64
 #define SIM_GUEST_MAX_CHANNELS 16
+/*
+ * Guest memory: frames SIM_GPFN_BASE + i for i below SIM_GUEST_PAGES, each
+ * allocated when first used.  GPADLs take their frames in turn, wrapping
+ * around; larger ones than that name frames no pin resolves.
+ */
+#define SIM_GUEST_PAGES 256
+#define SIM_GPFN_BASE 0x1000
 
 /* Shorthands that keep test lines short. */
 #define FLAG_PIPE VMB_SERVER_CHANNEL_INIT_FLAG_OFFER_AS_PIPE
@@ -64,6 +71,19 @@ struct sim_guest {
 	 */
 	unsigned long rescinded;
 
+	/* Guest memory, and what the transport pinned of it. */
+	struct page *mem[SIM_GUEST_PAGES];
+	unsigned int next_frame;	/* where the next GPADL starts */
+	unsigned int last_frame;	/* where the newest GPADL starts */
+	atomic_t pinned;		/* pages pinned now */
+	atomic_t pins;			/* pin_guest_pages calls */
+	int pin_fail;			/* while not 0, pins fail with it */
+	/* signal_guest calls, and the relid of the last one. */
+	atomic_t signals;
+	u32 signal_relid;
+	/* What a test's back-end keeps. */
+	void *backend;
+
 	/* Channels the test made; freed after the server is destroyed. */
 	struct vmb_channel *channels[SIM_GUEST_MAX_CHANNELS];
 	unsigned int nr_channels;
@@ -75,6 +95,9 @@ struct vmb_channel *sim_channel(struct sim_guest *sim, u8 instance);
 struct vmb_channel *sim_channel_enabled(struct sim_guest *sim, u8 instance);
 void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel);
 void sim_settle(struct sim_guest *sim);
+struct page *sim_frame_page(struct sim_guest *sim, unsigned int frame);
+void *sim_map_frames(struct sim_guest *sim, unsigned int frame,
+		     unsigned int count);
 void sim_event(struct vmb_channel *channel, const char *event);
 bool sim_is_open(struct vmb_channel *channel);
 void sim_disable_released(struct sim_guest *sim, struct vmb_channel *channel);

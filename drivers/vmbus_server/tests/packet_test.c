@@ -1,0 +1,1018 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the data path (datapath.c) of an open channel, end to end: the
+ * simulated guest opens a channel on a ring GPADL in its own memory and
+ * drives the rings with guest_ring.c; a back-end takes the packets through
+ * the exported packet API.
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/unaligned.h>
+
+#include "../channel.h"
+#include "guest_ring.h"
+#include "sim_guest.h"
+
+/* The ring GPADL: 4 pages to the host (3 of data), 4 to the guest. */
+#define PKT_PAGES	8
+#define PKT_OFFSET	4
+#define PKT_RING_SIZE	((PKT_OFFSET - 1) * PAGE_SIZE)
+#define PKT_MAX_PACKETS	512
+
+struct pt {
+	struct kunit *test;
+	struct sim_guest *sim;
+	struct vmb_channel *ch;
+	u32 relid;
+	struct guest_ring to_host;
+	struct guest_ring to_guest;
+
+	/* The back-end. */
+	spinlock_t lock;
+	bool hold;			/* keep packets, complete later */
+	bool fail_next;			/* fail the next packet */
+	struct vmb_server_packet *held[PKT_MAX_PACKETS];
+	const u8 *held_data[PKT_MAX_PACKETS];
+	unsigned int nr_held;
+	unsigned int received;
+	unsigned int batches;
+	u32 lens[PKT_MAX_PACKETS];
+	u32 sums[PKT_MAX_PACKETS];
+	u8 reply[32];			/* completion payload */
+	u32 reply_len;
+
+	/* Sends asking for a completion. */
+	unsigned int done_calls;
+	int done_status;
+	u8 done_data[32];
+	u32 done_len;
+	void *done_context;
+};
+
+static u32 pt_sum(const u8 *data, u32 len)
+{
+	u32 h = 2166136261u, i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ data[i]) * 16777619u;
+	return h ^ len;
+}
+
+static void pt_process(struct vmb_channel *channel,
+		       struct vmb_server_packet *packet, const void *data,
+		       u32 len)
+{
+	struct sim_guest *sim = vmb_server_channel_context(channel);
+	struct pt *pt = sim->backend;
+	unsigned int i;
+
+	spin_lock(&pt->lock);
+	i = pt->received++;
+	if (i < PKT_MAX_PACKETS) {
+		pt->lens[i] = len;
+		pt->sums[i] = pt_sum(data, len);
+	}
+	if (pt->fail_next) {
+		pt->fail_next = false;
+		spin_unlock(&pt->lock);
+		vmb_server_packet_fail(packet);
+		return;
+	}
+	if (pt->hold && pt->nr_held < PKT_MAX_PACKETS) {
+		pt->held_data[pt->nr_held] = data;
+		pt->held[pt->nr_held++] = packet;
+		spin_unlock(&pt->lock);
+		return;
+	}
+	spin_unlock(&pt->lock);
+	KUNIT_EXPECT_EQ(pt->test, vmb_server_packet_complete(packet, pt->reply,
+							     pt->reply_len), 0);
+}
+
+static void pt_batch(struct vmb_channel *channel, unsigned int count)
+{
+	struct sim_guest *sim = vmb_server_channel_context(channel);
+	struct pt *pt = sim->backend;
+
+	pt->batches++;
+}
+
+static const struct vmb_server_packet_callbacks pt_callbacks = {
+	.process_packet = pt_process,
+	.processing_complete = pt_batch,
+};
+
+static void pt_done(struct vmb_channel *channel, void *context, int status,
+		    const void *data, u32 len)
+{
+	struct sim_guest *sim = vmb_server_channel_context(channel);
+	struct pt *pt = sim->backend;
+
+	pt->done_calls++;
+	pt->done_status = status;
+	pt->done_context = context;
+	pt->done_len = len;
+	if (data)
+		memcpy(pt->done_data, data, min_t(u32, len,
+						   sizeof(pt->done_data)));
+}
+
+/* Let the channel's data work run to its end. */
+static void pt_flush(struct pt *pt)
+{
+	do {
+		flush_work(&pt->ch->dp.work);
+	} while (work_pending(&pt->ch->dp.work));
+}
+
+/* Signal the host as the guest's ring code asked, and let it work. */
+static void pt_kick(struct pt *pt, unsigned int *seen)
+{
+	if (*seen != pt->to_host.signals + pt->to_guest.signals) {
+		*seen = pt->to_host.signals + pt->to_guest.signals;
+		vmb_server_guest_signal(pt->sim->server,
+					vmb_server_channel_connection_id(pt->ch));
+	}
+	pt_flush(pt);
+}
+
+static bool pt_guest_send(struct pt *pt, u16 type, u16 flags, u64 trans_id,
+			  const u8 *data, u32 len)
+{
+	unsigned int seen = pt->to_host.signals + pt->to_guest.signals;
+	bool ok = gr_send(&pt->to_host, type, flags, trans_id, data, len);
+
+	pt_kick(pt, &seen);
+	return ok;
+}
+
+static int pt_guest_recv(struct pt *pt, u8 *out, u32 room, u16 *type,
+			 u16 *flags, u64 *trans_id)
+{
+	unsigned int seen = pt->to_host.signals + pt->to_guest.signals;
+	int ret = gr_recv(pt->test, &pt->to_guest, out, room, type, flags,
+			  trans_id);
+
+	pt_kick(pt, &seen);
+	return ret;
+}
+
+/* Enable a channel with the test back-end; the guest has not opened it. */
+static struct pt *pt_create(struct kunit *test, u32 max_packet)
+{
+	struct pt *pt = kunit_kzalloc(test, sizeof(*pt), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, pt);
+	spin_lock_init(&pt->lock);
+	pt->test = test;
+	pt->sim = sim_guest_create(test);
+	pt->sim->backend = pt;
+	sim_connect(pt->sim, VMB_VERSION_WIN10_V5_3);
+	pt->ch = sim_channel(pt->sim, 1);
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_init_set_packet_callbacks(
+					 pt->ch, &pt_callbacks));
+	if (max_packet)
+		KUNIT_ASSERT_EQ(test, 0,
+				vmb_server_channel_init_set_max_packet_size(
+					pt->ch, max_packet));
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_enable(pt->ch));
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_start(pt->ch));
+	pt->relid = vmb_server_channel_relid(pt->ch);
+	return pt;
+}
+
+/* The guest creates the ring GPADL and sets its rings up; not opened. */
+static u32 pt_ring_gpadl(struct pt *pt)
+{
+	struct sim_guest *sim = pt->sim;
+	u32 id = 0x100 + sim->next_frame;
+	unsigned int f;
+	void *in, *out;
+
+	KUNIT_ASSERT_EQ(pt->test, sim_gpadl(sim, pt->relid, id, PKT_PAGES), 0);
+	f = sim->last_frame;
+	in = sim_map_frames(sim, f + 1, PKT_OFFSET - 1);
+	out = sim_map_frames(sim, f + PKT_OFFSET + 1, PKT_PAGES - PKT_OFFSET - 1);
+	gr_init(&pt->to_host, page_address(sim_frame_page(sim, f)), in,
+		PKT_RING_SIZE, 0);
+	gr_init(&pt->to_guest,
+		page_address(sim_frame_page(sim, f + PKT_OFFSET)), out,
+		(PKT_PAGES - PKT_OFFSET - 1) * PAGE_SIZE, 0);
+	return id;
+}
+
+static void pt_open_gpadl(struct pt *pt, u32 id)
+{
+	KUNIT_ASSERT_EQ(pt->test, sim_open(pt->sim, pt->relid, id, PKT_OFFSET,
+					   0), 0);
+	sim_settle(pt->sim);
+	KUNIT_ASSERT_EQ(pt->test, sim_open_status(pt->sim), 0);
+	pt_flush(pt);
+}
+
+static struct pt *pt_open(struct kunit *test, u32 max_packet)
+{
+	struct pt *pt = pt_create(test, max_packet);
+
+	pt_open_gpadl(pt, pt_ring_gpadl(pt));
+	return pt;
+}
+
+static void pt_close(struct pt *pt)
+{
+	KUNIT_ASSERT_EQ(pt->test, sim_send_relid(pt->sim, VMB_MSG_CLOSECHANNEL,
+						 pt->relid), 0);
+	sim_settle(pt->sim);
+}
+
+/* --- mapping ------------------------------------------------------------ */
+
+static void open_pins_ring(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), PKT_PAGES);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.in.size, PKT_RING_SIZE);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.out.size,
+			(PKT_PAGES - PKT_OFFSET - 1) * PAGE_SIZE);
+	/* Each ring's data is mapped twice back to back. */
+	pt->to_host.buf[0] = 0x5a;
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.in.data[PKT_RING_SIZE], 0x5a);
+	pt_close(pt);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
+	KUNIT_EXPECT_FALSE(test, pt->ch->dp.mapped);
+}
+
+/* Every way an open ends releases what it pinned. */
+enum pt_end {
+	PKT_END_CLOSE,
+	PKT_END_TEARDOWN_WHILE_OPEN,
+	PKT_END_UNLOAD,
+	PKT_END_RECONNECT,
+	PKT_END_DISABLE,
+	PKT_END_RESET,
+	PKT_END_DESTROY,
+	PKT_END_REFUSED,
+};
+
+static const char * const pt_end_names[] = {
+	"close", "teardown while open, then close", "unload", "reconnect",
+	"disable", "vmb_server_reset", "destroy", "open refused by back-end",
+};
+
+static const enum pt_end pt_ends[] = {
+	PKT_END_CLOSE, PKT_END_TEARDOWN_WHILE_OPEN, PKT_END_UNLOAD,
+	PKT_END_RECONNECT, PKT_END_DISABLE, PKT_END_RESET, PKT_END_DESTROY,
+	PKT_END_REFUSED,
+};
+
+static void pt_end_desc(const enum pt_end *e, char *desc)
+{
+	strscpy(desc, pt_end_names[*e], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pt_end, pt_ends, pt_end_desc);
+
+static void unpinned_on_every_end(struct kunit *test)
+{
+	const enum pt_end *end = test->param_value;
+	struct pt *pt = pt_create(test, 0);
+	struct sim_guest *sim = pt->sim;
+	u32 id = pt_ring_gpadl(pt);
+
+	if (*end == PKT_END_REFUSED) {
+		sim->refuse_open = true;
+		sim_open(sim, pt->relid, id, PKT_OFFSET, 0);
+		sim_settle(sim);
+		KUNIT_EXPECT_NE(test, sim_open_status(sim), 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&sim->pins), 1);
+		KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
+		return;
+	}
+	pt_open_gpadl(pt, id);
+	KUNIT_ASSERT_EQ(test, atomic_read(&sim->pinned), PKT_PAGES);
+	switch (*end) {
+	case PKT_END_CLOSE:
+		pt_close(pt);
+		break;
+	case PKT_END_TEARDOWN_WHILE_OPEN:
+		sim_teardown(sim, pt->relid, id);
+		sim_settle(sim);
+		KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), PKT_PAGES);
+		pt_close(pt);
+		break;
+	case PKT_END_UNLOAD:
+		sim_send_type(sim, VMB_MSG_UNLOAD);
+		sim_settle(sim);
+		break;
+	case PKT_END_RECONNECT:
+		sim_initiate_contact(sim, VMB_VERSION_WIN10_V5_3);
+		sim_settle(sim);
+		break;
+	case PKT_END_DISABLE:
+		vmb_server_channel_disable(pt->ch);
+		break;
+	case PKT_END_RESET:
+		KUNIT_EXPECT_EQ(test, vmb_server_reset(sim->server), 0);
+		break;
+	case PKT_END_DESTROY:
+		sim_guest_destroy_now(sim);
+		break;
+	case PKT_END_REFUSED:
+		break;
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
+	KUNIT_EXPECT_FALSE(test, pt->ch->dp.mapped);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
+						     NULL), -ENOTCONN);
+}
+
+static void pin_failure_refuses_open(struct kunit *test)
+{
+	struct pt *pt = pt_create(test, 0);
+	u32 id = pt_ring_gpadl(pt);
+
+	pt->sim->pin_fail = -EFAULT;
+	sim_open(pt->sim, pt->relid, id, PKT_OFFSET, 0);
+	sim_settle(pt->sim);
+	KUNIT_EXPECT_NE(test, sim_open_status(pt->sim), 0);
+	KUNIT_EXPECT_STREQ(test, pt->sim->events, "");
+	/* The GPADL is free for the next try, which succeeds. */
+	pt->sim->pin_fail = 0;
+	pt_open_gpadl(pt, id);
+	KUNIT_EXPECT_STREQ(test, pt->sim->events, "opened started post_started");
+}
+
+/* A guest that set up an index outside its ring gets a failed open. */
+static void bad_ring_start_refuses_open(struct kunit *test)
+{
+	struct pt *pt = pt_create(test, 0);
+	u32 id = pt_ring_gpadl(pt);
+
+	pt->to_host.ctl->read_index = cpu_to_le32(12);
+	sim_open(pt->sim, pt->relid, id, PKT_OFFSET, 0);
+	sim_settle(pt->sim);
+	KUNIT_EXPECT_NE(test, sim_open_status(pt->sim), 0);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.faults[VMB_DP_BAD_START], 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
+}
+
+/* The answer to the open is followed by a signal of the channel. */
+static void signal_after_open_result(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->signals), 1);
+	KUNIT_EXPECT_EQ(test, pt->sim->signal_relid, pt->relid);
+}
+
+/* --- receive ------------------------------------------------------------ */
+
+static void recv_every_size(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, PACKET_LIMIT);
+	u8 *data = kunit_kmalloc(test, PKT_RING_SIZE, GFP_KERNEL);
+	static u8 padded[PKT_RING_SIZE];
+	u32 len, max = PKT_RING_SIZE - 32, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	for (len = 0; len < PKT_RING_SIZE; len++)
+		data[len] = len * 13 + 1;
+	for (len = 0; len <= max; len += 1 + len / 64, n++) {
+		/* In-band payloads are whole 8-byte units: zero padding. */
+		memset(padded, 0, sizeof(padded));
+		memcpy(padded, data, len);
+		KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND,
+						      0, n, data, len));
+		KUNIT_ASSERT_EQ(test, pt->received, n + 1);
+		KUNIT_EXPECT_EQ(test, pt->lens[n % PKT_MAX_PACKETS],
+				round_up(len, 8));
+		KUNIT_EXPECT_EQ(test, pt->sums[n % PKT_MAX_PACKETS],
+				pt_sum(padded, round_up(len, 8)));
+	}
+	kunit_info(test, "%u sizes from 0 to %u, %u signals from the guest\n",
+		   n, max, pt->to_host.signals);
+	/* Each packet was read at once: the guest never waited. */
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
+			le32_to_cpu(pt->to_host.ctl->write_index));
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.packets_in, n);
+}
+
+/* The payload is handed over in place: what the guest rewrites shows. */
+static void recv_zero_copy(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	u8 data[24] = "abcdefghijklmnopqrstuvw";
+
+	pt->hold = true;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
+					      data, sizeof(data)));
+	KUNIT_ASSERT_EQ(test, pt->nr_held, 1);
+	KUNIT_EXPECT_EQ(test, pt->held_data[0][0], 'a');
+	pt->to_host.buf[16] = 'Z';	/* after the 16-byte descriptor */
+	KUNIT_EXPECT_EQ(test, pt->held_data[0][0], 'Z');
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_complete(pt->held[0], NULL, 0),
+			0);
+}
+
+/*
+ * Packets completed out of order: the read index moves only past the
+ * oldest completed ones, so the guest never reuses a held packet's room.
+ */
+static void recv_out_of_order(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	u8 data[40] = {};
+	u32 read0;
+	int i;
+
+	pt->hold = true;
+	read0 = le32_to_cpu(pt->to_host.ctl->read_index);
+	/* As a guest does: it signals the first, which the host holds. */
+	for (i = 0; i < 4; i++)
+		KUNIT_ASSERT_TRUE(test, gr_send(&pt->to_host,
+						VMB_PACKET_DATA_INBAND, 0, i,
+						data, 40));
+	KUNIT_EXPECT_EQ(test, pt->to_host.signals, 1);
+	vmb_server_guest_signal(pt->sim->server,
+				vmb_server_channel_connection_id(pt->ch));
+	pt_flush(pt);
+	KUNIT_ASSERT_EQ(test, pt->nr_held, 4);
+	for (i = 3; i >= 1; i--) {
+		vmb_server_packet_complete(pt->held[i], NULL, 0);
+		KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
+				read0);
+	}
+	vmb_server_packet_complete(pt->held[0], NULL, 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
+			read0 + 4 * (16 + 40 + 8));
+}
+
+struct pt_timer {
+	struct hrtimer timer;
+	struct vmb_server_packet *packet;
+	int ret;
+	bool hardirq;
+};
+
+static enum hrtimer_restart pt_timer_fn(struct hrtimer *timer)
+{
+	struct pt_timer *t = container_of(timer, struct pt_timer, timer);
+
+	t->hardirq = in_hardirq() || irqs_disabled();
+	t->ret = vmb_server_packet_complete(t->packet, "late", 4);
+	return HRTIMER_NORESTART;
+}
+
+/* A back-end completes from another context: a timer's interrupt. */
+static void complete_from_timer(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	struct pt_timer t = { .ret = 1 };
+	u8 out[16];
+	u16 type, flags;
+	u64 id;
+
+	pt->hold = true;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND,
+				VMB_PACKET_FLAG_COMPLETION_REQUESTED, 77,
+				"req", 3));
+	KUNIT_ASSERT_EQ(test, pt->nr_held, 1);
+	t.packet = pt->held[0];
+	hrtimer_init(&t.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	t.timer.function = pt_timer_fn;
+	hrtimer_start(&t.timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	while (hrtimer_active(&t.timer))
+		msleep(1);
+	hrtimer_cancel(&t.timer);
+	KUNIT_EXPECT_EQ(test, t.ret, 0);
+	KUNIT_EXPECT_TRUE(test, t.hardirq);
+	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), 8);
+	KUNIT_EXPECT_EQ(test, type, VMB_PACKET_COMPLETION);
+	KUNIT_EXPECT_EQ(test, id, 77);
+	KUNIT_EXPECT_EQ(test, memcmp(out, "late", 4), 0);
+}
+
+/* A completion goes back only when the guest asked for one. */
+static void completion_only_when_requested(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	u8 out[32];
+	u16 type, flags;
+	u64 id;
+
+	memcpy(pt->reply, "response", 8);
+	pt->reply_len = 8;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 5,
+					      "a", 1));
+	KUNIT_EXPECT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), -1);
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND,
+				VMB_PACKET_FLAG_COMPLETION_REQUESTED, 6,
+				"b", 1));
+	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), 8);
+	KUNIT_EXPECT_EQ(test, type, VMB_PACKET_COMPLETION);
+	KUNIT_EXPECT_EQ(test, id, 6);
+	KUNIT_EXPECT_EQ(test, memcmp(out, "response", 8), 0);
+}
+
+/* While the host reads the ring it masks the guest's signals. */
+static void recv_masks_while_reading(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	unsigned int before;
+
+	pt->hold = true;
+	before = pt->to_host.signals;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
+					      "a", 1));
+	KUNIT_EXPECT_EQ(test, pt->to_host.signals, before + 1);
+	/* Idle again: unmasked, and the next packet is signalled. */
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->interrupt_mask), 0);
+	KUNIT_ASSERT_TRUE(test, gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND,
+					0, 2, "b", 1));
+	/* Not empty before (the held packet): no signal needed. */
+	KUNIT_EXPECT_EQ(test, pt->to_host.signals, before + 1);
+	vmb_server_guest_signal(pt->sim->server,
+				vmb_server_channel_connection_id(pt->ch));
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->nr_held, 2);
+	vmb_server_packet_complete(pt->held[0], NULL, 0);
+	vmb_server_packet_complete(pt->held[1], NULL, 0);
+}
+
+/* A back-end holding every slot stops the parsing, not the guest. */
+static void recv_slots_bound(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	unsigned int i, sent = 0;
+
+	pt->hold = true;
+	while (sent < VMB_RX_SLOTS + 16 &&
+	       gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, 0, sent, NULL, 0))
+		sent++;
+	KUNIT_ASSERT_EQ(test, sent, VMB_RX_SLOTS + 16);
+	vmb_server_guest_signal(pt->sim->server,
+				vmb_server_channel_connection_id(pt->ch));
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->nr_held, VMB_RX_SLOTS);
+	/*
+	 * Completing the oldest lets one more in, which is completed at once
+	 * but waits in its slot for those before it: full again.
+	 */
+	pt->hold = false;
+	vmb_server_packet_complete(pt->held[0], NULL, 0);
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->received, VMB_RX_SLOTS + 1);
+	for (i = 1; i < VMB_RX_SLOTS; i++)
+		vmb_server_packet_complete(pt->held[i], NULL, 0);
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->received, VMB_RX_SLOTS + 16);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
+			le32_to_cpu(pt->to_host.ctl->write_index));
+}
+
+/* Packets still held when suspend returns are taken back. */
+static void suspend_reclaims_held(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+
+	pt->hold = true;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
+					      "a", 1));
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_pause(pt->ch), 0);
+	sim_settle(pt->sim);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
+			le32_to_cpu(pt->to_host.ctl->write_index));
+	KUNIT_EXPECT_FALSE(test, pt->held[0]->held);
+	/* Paused: nothing is handed over; started again, it is. */
+	pt->hold = false;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 2,
+					      "b", 1));
+	KUNIT_EXPECT_EQ(test, pt->received, 1);
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_start(pt->ch), 0);
+	sim_settle(pt->sim);
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->received, 2);
+}
+
+/* --- send --------------------------------------------------------------- */
+
+static void send_inband(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	unsigned int signals = atomic_read(&pt->sim->signals);
+	u8 out[64];
+	u16 type, flags;
+	u64 id;
+
+	KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, "hello", 5, 0,
+						     NULL, NULL), 0);
+	KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, "world!", 6, 0,
+						     NULL, NULL), 0);
+	/* Empty to non-empty once: one signal. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->signals), signals + 1);
+	/* Payloads are padded to 8 bytes. */
+	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), 8);
+	KUNIT_EXPECT_EQ(test, type, VMB_PACKET_DATA_INBAND);
+	KUNIT_EXPECT_EQ(test, flags, 0);
+	KUNIT_EXPECT_EQ(test, memcmp(out, "hello\0\0\0", 8), 0);
+	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), 8);
+	KUNIT_EXPECT_EQ(test, memcmp(out, "world!", 6), 0);
+}
+
+static void send_with_completion(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	u8 out[64];
+	u16 type, flags;
+	u64 id;
+
+	KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, "req", 3, 0,
+						     pt_done, pt), 0);
+	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), 8);
+	KUNIT_EXPECT_EQ(test, flags, VMB_PACKET_FLAG_COMPLETION_REQUESTED);
+	KUNIT_EXPECT_NE(test, id, 0);
+	/* A completion for an id never sent is counted and ignored. */
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_COMPLETION, 0,
+					      id + 1, "bad", 3));
+	KUNIT_EXPECT_EQ(test, pt->done_calls, 0);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.bad_completions, 1);
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_COMPLETION, 0, id,
+					      "answer", 6));
+	KUNIT_EXPECT_EQ(test, pt->done_calls, 1);
+	KUNIT_EXPECT_EQ(test, pt->done_status, 0);
+	KUNIT_EXPECT_EQ(test, pt->done_len, 8);
+	KUNIT_EXPECT_PTR_EQ(test, pt->done_context, (void *)pt);
+	KUNIT_EXPECT_EQ(test, memcmp(pt->done_data, "answer", 6), 0);
+	/* The same id again matches nothing. */
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_COMPLETION, 0, id,
+					      "again", 5));
+	KUNIT_EXPECT_EQ(test, pt->done_calls, 1);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.bad_completions, 2);
+	/* Completions are no packets for the back-end. */
+	KUNIT_EXPECT_EQ(test, pt->received, 0);
+}
+
+/* A send waiting for its completion is told when the open ends first. */
+static void send_completion_on_close(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+
+	KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, "req", 3, 0,
+						     pt_done, pt), 0);
+	pt_close(pt);
+	KUNIT_EXPECT_EQ(test, pt->done_calls, 1);
+	KUNIT_EXPECT_EQ(test, pt->done_status, -ECONNRESET);
+}
+
+static int pt_send_in_opened_ret;
+
+static int pt_opened_sends(struct vmb_channel *channel)
+{
+	pt_send_in_opened_ret = vmb_server_packet_send(channel, "x", 1, 0,
+						       NULL, NULL);
+	return 0;
+}
+
+static const struct vmb_server_channel_callbacks pt_sending_callbacks = {
+	.opened = pt_opened_sends,
+};
+
+/* Nothing is sent before the open is answered or after it ended. */
+static void send_only_in_open_window(struct kunit *test)
+{
+	struct pt *pt = kunit_kzalloc(test, sizeof(*pt), GFP_KERNEL);
+	u32 id;
+
+	KUNIT_ASSERT_NOT_NULL(test, pt);
+	spin_lock_init(&pt->lock);
+	pt->test = test;
+	pt->sim = sim_guest_create(test);
+	pt->sim->backend = pt;
+	sim_connect(pt->sim, VMB_VERSION_WIN10_V5_3);
+	pt->ch = sim_channel(pt->sim, 1);
+	KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
+						     NULL), -ENOTCONN);
+	vmb_server_channel_init_set_callbacks(pt->ch, &pt_sending_callbacks,
+					      pt->sim);
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_enable(pt->ch));
+	pt->relid = vmb_server_channel_relid(pt->ch);
+	KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
+						     NULL), -ENOTCONN);
+	id = pt_ring_gpadl(pt);
+	pt_send_in_opened_ret = 1;
+	pt_open_gpadl(pt, id);
+	KUNIT_EXPECT_EQ(test, pt_send_in_opened_ret, -ENOTCONN);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
+						     NULL), 0);
+	pt_close(pt);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
+						     NULL), -ENOTCONN);
+}
+
+static void send_bad_arguments(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(NULL, "x", 1, 0, NULL,
+						     NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, NULL, 1, 0, NULL,
+						     NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0x80,
+						     NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x",
+						     PACKET_LIMIT, 0, NULL,
+						     NULL), -EMSGSIZE);
+	/* Larger than the guest's ring can ever take. */
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, pt,
+						     4 * PAGE_SIZE, 0, NULL,
+						     NULL), -EMSGSIZE);
+}
+
+/*
+ * A full ring: -EAGAIN, or queued when asked; the host asks the guest for
+ * a signal (pending_send_sz) and writes the queue out, in order, when it
+ * comes.
+ */
+static void send_full_queues(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	u8 data[200] = {}, out[256];
+	unsigned int sent = 0, queued = 0, got = 0;
+	u16 type, flags;
+	u64 id;
+	int ret;
+
+	for (;;) {
+		data[0] = sent;
+		ret = vmb_server_packet_send(pt->ch, data, sizeof(data), 0,
+					     NULL, NULL);
+		if (ret)
+			break;
+		sent++;
+	}
+	KUNIT_ASSERT_EQ(test, ret, -EAGAIN);
+	for (queued = 0; queued < 8; queued++) {
+		data[0] = sent + queued;
+		KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, data,
+				sizeof(data), VMB_SERVER_SEND_QUEUE, NULL,
+				NULL), 0);
+	}
+	/* Behind the queue, an unqueued send waits too: order is kept. */
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, data, 8, 0, NULL,
+						     NULL), -EAGAIN);
+	KUNIT_EXPECT_NE(test, le32_to_cpu(pt->to_guest.ctl->pending_send_sz),
+			0);
+	while (pt_guest_recv(pt, out, sizeof(out), &type, &flags, &id) >= 0) {
+		KUNIT_EXPECT_EQ(test, out[0], (u8)got);
+		got++;
+	}
+	KUNIT_EXPECT_EQ(test, got, sent + queued);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.queued, queued);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->dp.txq));
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_guest.ctl->pending_send_sz),
+			0);
+}
+
+/* The queue and the completion slots are bounded. */
+static void send_bounds(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < VMB_TX_SLOTS; i++)
+		KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, NULL, 0,
+				VMB_SERVER_SEND_QUEUE, pt_done, pt), 0);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, NULL, 0,
+				VMB_SERVER_SEND_QUEUE, pt_done, pt), -EBUSY);
+	for (i = 0; i < 10000 && !ret; i++)
+		ret = vmb_server_packet_send(pt->ch, pt, 1024,
+					     VMB_SERVER_SEND_QUEUE, NULL, NULL);
+	KUNIT_EXPECT_EQ(test, ret, -EAGAIN);
+	KUNIT_EXPECT_LE(test, pt->ch->dp.txq_sends, VMB_TXQ_MAX_PACKETS);
+	KUNIT_EXPECT_LE(test, pt->ch->dp.txq_bytes, VMB_TXQ_MAX_BYTES);
+	KUNIT_EXPECT_GT(test, pt->ch->dp.txq_sends, 0);
+	pt_close(pt);
+	KUNIT_EXPECT_EQ(test, pt->done_calls, VMB_TX_SLOTS);
+	KUNIT_EXPECT_EQ(test, pt->done_status, -ECONNRESET);
+}
+
+struct pt_sync {
+	struct pt *pt;
+	unsigned long timeout;
+	int ret;
+	u8 resp[16];
+	u32 resp_len;
+	struct completion done;
+};
+
+static int pt_sync_thread(void *data)
+{
+	struct pt_sync *s = data;
+
+	s->resp_len = sizeof(s->resp);
+	s->ret = vmb_server_channel_send_sync(s->pt->ch, "sync", 4, s->resp,
+					      &s->resp_len, s->timeout);
+	complete(&s->done);
+	return 0;
+}
+
+/* A synchronous request: answered, or given up on after its timeout. */
+static void send_sync(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	struct pt_sync s = { .pt = pt, .timeout = 10 * HZ };
+	struct task_struct *t;
+	u8 out[16];
+	u16 type, flags;
+	u64 id = 0;
+	int i;
+
+	init_completion(&s.done);
+	t = kthread_run(pt_sync_thread, &s, "pt-sync");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	for (i = 0; i < 1000; i++) {
+		if (pt_guest_recv(pt, out, sizeof(out), &type, &flags,
+				  &id) == 8)
+			break;
+		msleep(1);
+	}
+	KUNIT_ASSERT_LT(test, i, 1000);
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_COMPLETION, 0, id,
+					      "sync-answer", 11));
+	wait_for_completion(&s.done);
+	KUNIT_EXPECT_EQ(test, s.ret, 0);
+	KUNIT_EXPECT_EQ(test, s.resp_len, 16);
+	KUNIT_EXPECT_EQ(test, memcmp(s.resp, "sync-answer", 11), 0);
+
+	/* Never answered: the timeout; a late answer is dropped. */
+	s.timeout = HZ / 20;
+	reinit_completion(&s.done);
+	t = kthread_run(pt_sync_thread, &s, "pt-sync");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	wait_for_completion(&s.done);
+	KUNIT_EXPECT_EQ(test, s.ret, -ETIMEDOUT);
+	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), 8);
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_COMPLETION, 0, id,
+					      "late", 4));
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.tx_pending, 0);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.bad_completions, 0);
+}
+
+/* --- hostile rings -------------------------------------------------------- */
+
+struct pt_bad {
+	const char *name;
+	u16 len8;
+	u16 offset8;
+	u16 type;
+	u32 write_index;	/* 0: 64, past the packet */
+	enum vmb_dp_fault fault;
+};
+
+static const struct pt_bad pt_bad_cases[] = {
+	{ "len8 below the descriptor", 1, 2, 6, 0,
+	  VMB_DP_RING + VMB_RING_BAD_LENGTH },
+	{ "offset8 past len8", 4, 5, 6, 0, VMB_DP_RING + VMB_RING_BAD_OFFSET },
+	{ "offset8 inside the descriptor", 4, 1, 6, 0,
+	  VMB_DP_RING + VMB_RING_BAD_OFFSET },
+	{ "unknown type", 4, 2, 3, 0, VMB_DP_RING + VMB_RING_BAD_TYPE },
+	{ "larger than the channel takes", 1000, 2, 6, 0,
+	  VMB_DP_RING + VMB_RING_TOO_BIG },
+	{ "write index unaligned", 4, 2, 6, 44,
+	  VMB_DP_RING + VMB_RING_BAD_INDEX },
+	{ "write index past the ring", 4, 2, 6, PKT_RING_SIZE + 8,
+	  VMB_DP_RING + VMB_RING_BAD_INDEX },
+	{ "write index inside the packet", 4, 2, 6, 24,
+	  VMB_DP_RING + VMB_RING_TRUNCATED },
+};
+
+static void pt_bad_desc(const struct pt_bad *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pt_bad, pt_bad_cases, pt_bad_desc);
+
+/*
+ * A malicious ring state fails the channel: counted, the back-end told
+ * suspend and closed, nothing handed over; a second channel carries on.
+ */
+static void hostile_ring_fails_channel(struct kunit *test)
+{
+	const struct pt_bad *c = test->param_value;
+	struct pt *pt = pt_open(test, 1024);
+	struct vmb_packet_desc desc = {
+		.type = cpu_to_le16(c->type),
+		.offset8 = cpu_to_le16(c->offset8),
+		.len8 = cpu_to_le16(c->len8),
+	};
+
+	gr_put(&pt->to_host, 0, &desc, sizeof(desc));
+	pt->to_host.ctl->write_index =
+		cpu_to_le32(c->write_index ?: 64);
+	pt->sim->events[0] = 0;
+	vmb_server_guest_signal(pt->sim->server,
+				vmb_server_channel_connection_id(pt->ch));
+	pt_flush(pt);
+	sim_settle(pt->sim);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.faults[c->fault], 1);
+	KUNIT_EXPECT_TRUE(test, pt->ch->dp.failed);
+	KUNIT_EXPECT_EQ(test, pt->received, 0);
+	KUNIT_EXPECT_STREQ(test, pt->sim->events, "suspend closed");
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
+						     NULL), -ENOTCONN);
+	/* The guest closes it and opens it again: it works. */
+	pt_close(pt);
+	pt_open_gpadl(pt, pt_ring_gpadl(pt));
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
+					      "ok", 2));
+	KUNIT_EXPECT_EQ(test, pt->received, 1);
+}
+
+/* A back-end that fails a packet fails the channel the same way. */
+static void backend_fails_packet(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+
+	pt->fail_next = true;
+	pt->sim->events[0] = 0;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
+					      "bad", 3));
+	sim_settle(pt->sim);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.faults[VMB_DP_BACKEND_FAIL], 1);
+	KUNIT_EXPECT_STREQ(test, pt->sim->events, "suspend closed");
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 2,
+					      "more", 4));
+	KUNIT_EXPECT_EQ(test, pt->received, 1);
+}
+
+/* Signals for nothing, or for no channel, cost a bounded run each. */
+static void signal_flood_and_strays(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	u32 conn = vmb_server_channel_connection_id(pt->ch);
+	unsigned int i;
+
+	for (i = 0; i < 10000; i++)
+		vmb_server_guest_signal(pt->sim->server, conn);
+	vmb_server_guest_signal(pt->sim->server, 0);
+	vmb_server_guest_signal(pt->sim->server, 1);
+	vmb_server_guest_signal(pt->sim->server, conn + 1);
+	vmb_server_guest_signal(pt->sim->server, U32_MAX);
+	vmb_server_guest_signal(NULL, conn);
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->received, 0);
+	KUNIT_EXPECT_FALSE(test, pt->ch->dp.failed);
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
+					      "ok", 2));
+	KUNIT_EXPECT_EQ(test, pt->received, 1);
+}
+
+static struct kunit_case vmb_packet_cases[] = {
+	KUNIT_CASE(open_pins_ring),
+	KUNIT_CASE_PARAM(unpinned_on_every_end, pt_end_gen_params),
+	KUNIT_CASE(pin_failure_refuses_open),
+	KUNIT_CASE(bad_ring_start_refuses_open),
+	KUNIT_CASE(signal_after_open_result),
+	KUNIT_CASE(recv_every_size),
+	KUNIT_CASE(recv_zero_copy),
+	KUNIT_CASE(recv_out_of_order),
+	KUNIT_CASE(complete_from_timer),
+	KUNIT_CASE(completion_only_when_requested),
+	KUNIT_CASE(recv_masks_while_reading),
+	KUNIT_CASE(recv_slots_bound),
+	KUNIT_CASE(suspend_reclaims_held),
+	KUNIT_CASE(send_inband),
+	KUNIT_CASE(send_with_completion),
+	KUNIT_CASE(send_completion_on_close),
+	KUNIT_CASE(send_only_in_open_window),
+	KUNIT_CASE(send_bad_arguments),
+	KUNIT_CASE(send_full_queues),
+	KUNIT_CASE(send_bounds),
+	KUNIT_CASE(send_sync),
+	KUNIT_CASE_PARAM(hostile_ring_fails_channel, pt_bad_gen_params),
+	KUNIT_CASE(backend_fails_packet),
+	KUNIT_CASE(signal_flood_and_strays),
+	{}
+};
+
+static struct kunit_suite vmb_packet_suite = {
+	.name = "vmbus_server_packet",
+	.test_cases = vmb_packet_cases,
+};
+
+kunit_test_suite(vmb_packet_suite);
