@@ -33,7 +33,7 @@ static u32 vmb_msgtype(const void *msg)
 }
 
 static struct vmb_outmsg *vmb_queue(struct vmb_server *server,
-				     const void *msg, size_t len, bool first)
+				    const void *msg, size_t len, bool first)
 {
 	struct vmb_outmsg *m;
 

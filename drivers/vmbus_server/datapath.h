@@ -77,7 +77,7 @@ struct vmb_tx_slot {
  * the channel closed), nothing else.
  */
 struct vmb_datapath {
-	spinlock_t lock;
+	spinlock_t lock;	/* see above */
 	bool mapped;		/* [lock] the rings below are mapped */
 	bool open;		/* [lock] sends are taken */
 	bool rx_on;		/* [lock] the data work hands packets over */

@@ -22,6 +22,8 @@
 #define PKT_OFFSET	4
 #define PKT_RING_SIZE	((PKT_OFFSET - 1) * PAGE_SIZE)
 #define PKT_MAX_PACKETS	512
+#define REQ		VMB_PACKET_FLAG_COMPLETION_REQUESTED
+#define QUEUE		VMB_SERVER_SEND_QUEUE
 
 struct pt {
 	struct kunit *test;
@@ -117,8 +119,8 @@ static void pt_done(struct vmb_channel *channel, void *context, int status,
 	pt->done_context = context;
 	pt->done_len = len;
 	if (data)
-		memcpy(pt->done_data, data, min_t(u32, len,
-						   sizeof(pt->done_data)));
+		memcpy(pt->done_data, data,
+		       min_t(u32, len, sizeof(pt->done_data)));
 }
 
 /* Let the channel's data work run to its end. */
@@ -165,6 +167,7 @@ static int pt_guest_recv(struct pt *pt, u8 *out, u32 room, u16 *type,
 static struct pt *pt_create(struct kunit *test, u32 max_packet)
 {
 	struct pt *pt = kunit_kzalloc(test, sizeof(*pt), GFP_KERNEL);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, pt);
 	spin_lock_init(&pt->lock);
@@ -173,12 +176,14 @@ static struct pt *pt_create(struct kunit *test, u32 max_packet)
 	pt->sim->backend = pt;
 	sim_connect(pt->sim, VMB_VERSION_WIN10_V5_3);
 	pt->ch = sim_channel(pt->sim, 1);
-	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_init_set_packet_callbacks(
-					 pt->ch, &pt_callbacks));
-	if (max_packet)
-		KUNIT_ASSERT_EQ(test, 0,
-				vmb_server_channel_init_set_max_packet_size(
-					pt->ch, max_packet));
+	ret = vmb_server_channel_init_set_packet_callbacks(pt->ch,
+							   &pt_callbacks);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	if (max_packet) {
+		ret = vmb_server_channel_init_set_max_packet_size(pt->ch,
+								  max_packet);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+	}
 	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_enable(pt->ch));
 	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_start(pt->ch));
 	pt->relid = vmb_server_channel_relid(pt->ch);
@@ -478,16 +483,15 @@ static void complete_from_timer(struct kunit *test)
 	u64 id;
 
 	pt->hold = true;
-	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND,
-				VMB_PACKET_FLAG_COMPLETION_REQUESTED, 77,
-				"req", 3));
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, REQ,
+					      77, "req", 3));
 	KUNIT_ASSERT_EQ(test, pt->nr_held, 1);
 	t.packet = pt->held[0];
 	hrtimer_init(&t.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	t.timer.function = pt_timer_fn;
 	hrtimer_start(&t.timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
 	while (hrtimer_active(&t.timer))
-		msleep(1);
+		usleep_range(1000, 2000);
 	hrtimer_cancel(&t.timer);
 	KUNIT_EXPECT_EQ(test, t.ret, 0);
 	KUNIT_EXPECT_TRUE(test, t.hardirq);
@@ -512,9 +516,8 @@ static void completion_only_when_requested(struct kunit *test)
 					      "a", 1));
 	KUNIT_EXPECT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
 					    &flags, &id), -1);
-	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND,
-				VMB_PACKET_FLAG_COMPLETION_REQUESTED, 6,
-				"b", 1));
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, REQ,
+					      6, "b", 1));
 	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
 					    &flags, &id), 8);
 	KUNIT_EXPECT_EQ(test, type, VMB_PACKET_COMPLETION);
@@ -764,9 +767,9 @@ static void send_full_queues(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ret, -EAGAIN);
 	for (queued = 0; queued < 8; queued++) {
 		data[0] = sent + queued;
-		KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, data,
-				sizeof(data), VMB_SERVER_SEND_QUEUE, NULL,
-				NULL), 0);
+		ret = vmb_server_packet_send(pt->ch, data, sizeof(data),
+					     VMB_SERVER_SEND_QUEUE, NULL, NULL);
+		KUNIT_ASSERT_EQ(test, ret, 0);
 	}
 	/* Behind the queue, an unqueued send waits too: order is kept. */
 	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, data, 8, 0, NULL,
@@ -791,11 +794,12 @@ static void send_bounds(struct kunit *test)
 	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < VMB_TX_SLOTS; i++)
-		KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, NULL, 0,
-				VMB_SERVER_SEND_QUEUE, pt_done, pt), 0);
-	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, NULL, 0,
-				VMB_SERVER_SEND_QUEUE, pt_done, pt), -EBUSY);
+	for (i = 0; i <= VMB_TX_SLOTS; i++) {
+		ret = vmb_server_packet_send(pt->ch, NULL, 0, QUEUE, pt_done,
+					     pt);
+		KUNIT_ASSERT_EQ(test, ret, i < VMB_TX_SLOTS ? 0 : -EBUSY);
+	}
+	ret = 0;
 	for (i = 0; i < 10000 && !ret; i++)
 		ret = vmb_server_packet_send(pt->ch, pt, 1024,
 					     VMB_SERVER_SEND_QUEUE, NULL, NULL);
@@ -846,7 +850,7 @@ static void send_sync(struct kunit *test)
 		if (pt_guest_recv(pt, out, sizeof(out), &type, &flags,
 				  &id) == 8)
 			break;
-		msleep(1);
+		usleep_range(1000, 2000);
 	}
 	KUNIT_ASSERT_LT(test, i, 1000);
 	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_COMPLETION, 0, id,

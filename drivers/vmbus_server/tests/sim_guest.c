@@ -120,8 +120,9 @@ void *sim_map_frames(struct sim_guest *sim, unsigned int frame,
 	}
 	addr = vmap(pages, count, VM_MAP, PAGE_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(sim->test, addr);
-	KUNIT_ASSERT_EQ(sim->test, 0, kunit_add_action_or_reset(sim->test,
-				sim_unmap_action, addr));
+	KUNIT_ASSERT_EQ(sim->test, 0,
+			kunit_add_action_or_reset(sim->test, sim_unmap_action,
+						  addr));
 	return addr;
 }
 
