@@ -347,6 +347,31 @@ int vmb_server_channel_init_set_callbacks(struct vmb_channel *channel,
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_callbacks, VMBUS_SERVER);
 
 /**
+ * vmb_server_channel_init_set_packet_callbacks() - set the packet callbacks
+ * @channel: a channel in the init state
+ * @cb: the callbacks; the structure must outlive the channel
+ *
+ * Without them every packet from the guest is completed at once, empty.
+ *
+ * Return: 0; -EINVAL for a %NULL argument; -EBUSY once the channel was
+ * enabled.
+ */
+int vmb_server_channel_init_set_packet_callbacks(struct vmb_channel *channel,
+						 const struct vmb_server_packet_callbacks *cb)
+{
+	int ret = vmb_channel_check_init(channel);
+
+	if (ret)
+		return ret;
+	if (!cb)
+		return -EINVAL;
+	channel->packet_callbacks = cb;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_packet_callbacks,
+		     VMBUS_SERVER);
+
+/**
  * vmb_server_channel_context() - the context given with the callbacks
  * @channel: the channel
  *

@@ -437,14 +437,14 @@ int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 	dp->pages = kvcalloc(count, sizeof(*dp->pages), GFP_KERNEL);
 	if (!dp->gpfns || !dp->pages) {
 		ret = -ENOMEM;
-		goto out_free;
+		goto out_unpin;
 	}
 	for (i = 0; i < count; i++)
 		dp->gpfns[i] = le64_to_cpu(range->pfn[i]);
 	ret = server->ops->pin_guest_pages(server, dp->gpfns, count, true,
 					   dp->pages);
 	if (ret)
-		goto out_free;
+		goto out_unpin;
 	dp->nr_pages = count;
 
 	ret = vmb_ring_map(&dp->in, dp->pages, downstream_offset);
@@ -479,12 +479,6 @@ out_unmap_in:
 	vmb_ring_unmap(&dp->in);
 out_unpin:
 	vmb_dp_unpin(channel);
-	return ret;
-out_free:
-	kvfree(dp->pages);
-	kvfree(dp->gpfns);
-	dp->pages = NULL;
-	dp->gpfns = NULL;
 	return ret;
 }
 
@@ -668,29 +662,6 @@ void vmb_server_guest_signal(struct vmb_server *server, u32 connection_id)
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_guest_signal, VMBUS_SERVER);
-
-/**
- * vmb_server_channel_init_set_packet_callbacks() - set the packet callbacks
- * @channel: a channel in the init state
- * @cb: the callbacks; the structure must outlive the channel
- *
- * Without them every packet from the guest is completed at once, empty.
- *
- * Return: 0; -EINVAL for a %NULL argument; -EBUSY once the channel was
- * enabled.
- */
-int vmb_server_channel_init_set_packet_callbacks(struct vmb_channel *channel,
-						 const struct vmb_server_packet_callbacks *cb)
-{
-	if (!channel || !cb)
-		return -EINVAL;
-	if (READ_ONCE(channel->state) != VMB_CHANNEL_INIT)
-		return -EBUSY;
-	channel->packet_callbacks = cb;
-	return 0;
-}
-EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_packet_callbacks,
-		     VMBUS_SERVER);
 
 /* A payload the 16-bit len8 can describe behind a descriptor. */
 #define VMB_MAX_PAYLOAD	(VMB_SERVER_MAX_PACKET_SIZE_LIMIT - \

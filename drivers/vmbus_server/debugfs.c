@@ -31,8 +31,30 @@ static const char * const vmb_guest_open_names[] = {
 	[VMB_GUEST_OPEN] = "open",
 };
 
+static void vmb_debugfs_show_datapath(struct seq_file *m,
+				      struct vmb_datapath *dp)
+{
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&dp->lock, flags);
+	seq_printf(m, "  data path: %s%s%s%s, %u pages pinned, %u packets held, %u sends await completion, %u queued\n",
+		   dp->mapped ? "mapped" : "unmapped",
+		   dp->open ? ", open" : "", dp->rx_on ? ", receiving" : "",
+		   dp->failed ? ", FAILED" : "", dp->nr_pages, dp->rx_count,
+		   dp->tx_pending, dp->txq_sends);
+	seq_printf(m, "  packets in %llu out %llu, completions in %llu (%llu unknown), signals out %llu, queued %llu\n",
+		   dp->packets_in, dp->packets_out, dp->completions_in,
+		   dp->bad_completions, dp->signals_out, dp->queued);
+	seq_puts(m, "  faults:");
+	for (i = 0; i < VMB_DP_FAULT_COUNT; i++)
+		seq_printf(m, " %s=%llu", vmb_dp_fault_name(i), dp->faults[i]);
+	seq_putc(m, '\n');
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
 static void vmb_debugfs_show_channel(struct seq_file *m,
-				     const struct vmb_channel *channel)
+				     struct vmb_channel *channel)
 {
 	seq_printf(m, "channel relid %u connection_id 0x%x: %s, %s%s, %s, %s\n",
 		   channel->child_relid,
@@ -58,12 +80,13 @@ static void vmb_debugfs_show_channel(struct seq_file *m,
 			   channel->cb_ring->id,
 			   channel->downstream_ring_page_offset,
 			   channel->target_vp);
+	vmb_debugfs_show_datapath(m, &channel->dp);
 }
 
 static int vmb_server_state_show(struct seq_file *m, void *unused)
 {
 	struct vmb_server *server = m->private;
-	const struct vmb_channel *channel;
+	struct vmb_channel *channel;
 	const struct vmb_gpadl *gpadl;
 	unsigned long index;
 	int i;

@@ -54,6 +54,7 @@ struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 	INIT_LIST_HEAD(&server->channels);
 	init_waitqueue_head(&server->quiesce_wq);
 	xa_init(&server->gpadls);
+	xa_init(&server->kicks);
 	INIT_LIST_HEAD(&server->outq);
 	init_waitqueue_head(&server->tx_wq);
 	server->msg_sint = VMB_DEFAULT_MESSAGE_SINT;
@@ -100,6 +101,7 @@ void vmb_srv_put(struct vmb_server *server)
  *
  * Unpublishes the server (guest messages and transport_ready calls get
  * -ENODEV or nothing from now on), waits for the transport ops in flight,
+ * stops waiting on its kick files,
  * closes and disables every channel still enabled on it (their suspend and
  * closed callbacks run and return), forgets its GPADLs and queued messages
  * without telling the guest, which is going away.
@@ -126,6 +128,8 @@ void vmb_server_destroy(struct vmb_server *server)
 	server->dead = true;
 	mutex_unlock(&server->lock);
 	wait_event(server->tx_wq, !READ_ONCE(server->tx_users));
+	/* No guest signal from a kick file any more. */
+	vmb_kick_remove_all(server);
 
 	/* Stop the producers: every channel closes, none holds a relid. */
 	mutex_lock(&server->lock);

@@ -145,6 +145,8 @@ struct vmb_server {
 	u8 reset_reply[16];
 
 	struct xarray gpadls;		/* [lock] id -> struct vmb_gpadl */
+	/* [lock] channel connection id -> struct vmb_kick (kick.c) */
+	struct xarray kicks;
 	size_t gpadl_bytes;		/* [lock] held for the guest's GPADLs */
 
 	/* The outgoing queue, oldest first; see connection.c. */
@@ -184,6 +186,7 @@ void vmb_srv_put(struct vmb_server *server);
 __printf(3, 4)
 void vmb_log(struct vmb_server *server, bool warn, const char *fmt, ...);
 void vmb_post(struct vmb_server *server, const void *msg, size_t len);
+void vmb_kick_remove_all(struct vmb_server *server);
 void vmb_post_signal(struct vmb_server *server, const void *msg, size_t len,
 		     u32 child_relid, u32 target_vp);
 int vmb_tx(struct vmb_server *server);

@@ -20,6 +20,7 @@
 #include <linux/types.h>
 #include <linux/uuid.h>
 
+struct file;
 struct page;
 struct vmb_channel;
 struct vmb_server;
@@ -166,6 +167,8 @@ int vmb_server_deliver_guest_message(struct vmb_server *server,
 				     size_t len);
 void vmb_server_transport_ready(struct vmb_server *server);
 void vmb_server_guest_signal(struct vmb_server *server, u32 connection_id);
+int vmb_server_set_kick_file(struct vmb_server *server, u32 connection_id,
+			     struct file *file);
 int vmb_server_reset(struct vmb_server *server);
 
 struct vmb_channel *vmb_server_channel_alloc(void);

@@ -98,6 +98,23 @@ static int call_set_callbacks(struct vmb_channel *c, struct sim_guest *sim)
 	return vmb_server_channel_init_set_callbacks(c, &test_callbacks, sim);
 }
 
+static void nop_packet(struct vmb_channel *c, struct vmb_server_packet *p,
+		       const void *data, u32 len)
+{
+	vmb_server_packet_complete(p, NULL, 0);
+}
+
+static const struct vmb_server_packet_callbacks test_packet_callbacks = {
+	.process_packet = nop_packet,
+};
+
+static int call_set_packet_callbacks(struct vmb_channel *c,
+				     struct sim_guest *sim)
+{
+	return vmb_server_channel_init_set_packet_callbacks(c,
+							    &test_packet_callbacks);
+}
+
 struct setter {
 	const char *name;
 	int (*call)(struct vmb_channel *c, struct sim_guest *sim);
@@ -113,6 +130,7 @@ static const struct setter setters[] = {
 	{ "set_max_packet_size", call_set_max_packet },
 	{ "set_name", call_set_name },
 	{ "set_callbacks", call_set_callbacks },
+	{ "set_packet_callbacks", call_set_packet_callbacks },
 };
 
 struct setter_case {
@@ -157,6 +175,9 @@ static const struct setter_case setter_cases[] = {
 	{ &setters[8], WHEN_NULL }, { &setters[8], WHEN_INIT },
 	{ &setters[8], WHEN_ENABLED }, { &setters[8], WHEN_OFFERED },
 	{ &setters[8], WHEN_DISABLED },
+	{ &setters[9], WHEN_NULL }, { &setters[9], WHEN_INIT },
+	{ &setters[9], WHEN_ENABLED }, { &setters[9], WHEN_OFFERED },
+	{ &setters[9], WHEN_DISABLED },
 };
 
 static_assert(ARRAY_SIZE(setter_cases) ==

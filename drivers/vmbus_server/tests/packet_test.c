@@ -7,7 +7,10 @@
  */
 
 #include <kunit/test.h>
+#include <linux/anon_inodes.h>
 #include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/poll.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -986,6 +989,89 @@ static void signal_flood_and_strays(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt->received, 1);
 }
 
+/* A file that polls like an eventfd: readable once signalled. */
+struct pt_kick {
+	wait_queue_head_t wq;
+	bool readable;
+};
+
+static __poll_t pt_kick_poll(struct file *file, poll_table *wait)
+{
+	struct pt_kick *k = file->private_data;
+
+	poll_wait(file, &k->wq, wait);
+	return READ_ONCE(k->readable) ? EPOLLIN : 0;
+}
+
+static const struct file_operations pt_kick_fops = {
+	.owner = THIS_MODULE,
+	.poll = pt_kick_poll,
+};
+
+static void pt_kick_signal(struct pt_kick *k)
+{
+	WRITE_ONCE(k->readable, true);
+	wake_up_poll(&k->wq, EPOLLIN);
+}
+
+static void pt_fput(void *file)
+{
+	fput(file);
+}
+
+/*
+ * Guest signals through a kick file: a wake-up queues the channel's work;
+ * after the file is removed, or replaced, or the server destroyed, the old
+ * file wakes nothing.
+ */
+static void kick_file_signals(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	struct vmb_server *server = pt->sim->server;
+	u32 conn = vmb_server_channel_connection_id(pt->ch);
+	struct pt_kick k = {}, k2 = {};
+	struct file *f, *f2;
+
+	init_waitqueue_head(&k.wq);
+	init_waitqueue_head(&k2.wq);
+	f = anon_inode_getfile("[pt-kick]", &pt_kick_fops, &k, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, pt_fput, f));
+	f2 = anon_inode_getfile("[pt-kick]", &pt_kick_fops, &k2, O_RDWR);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f2);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, pt_fput, f2));
+
+	KUNIT_EXPECT_EQ(test, vmb_server_set_kick_file(server, 0, f), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_set_kick_file(server, conn, f), 0);
+	KUNIT_EXPECT_TRUE(test, wq_has_sleeper(&k.wq));
+	/* The guest writes; only the file tells the server. */
+	KUNIT_ASSERT_TRUE(test, gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND,
+					0, 1, "k1", 2));
+	KUNIT_EXPECT_EQ(test, pt->to_host.signals, 1);
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->received, 0);
+	pt_kick_signal(&k);
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->received, 1);
+
+	/* Replaced: the old file wakes nothing, the new one works. */
+	KUNIT_EXPECT_EQ(test, vmb_server_set_kick_file(server, conn, f2), 0);
+	KUNIT_EXPECT_FALSE(test, wq_has_sleeper(&k.wq));
+	KUNIT_ASSERT_TRUE(test, gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND,
+					0, 2, "k2", 2));
+	pt_kick_signal(&k);
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->received, 1);
+	pt_kick_signal(&k2);
+	pt_flush(pt);
+	KUNIT_EXPECT_EQ(test, pt->received, 2);
+
+	/* Destroy stops waiting on it. */
+	sim_guest_destroy_now(pt->sim);
+	KUNIT_EXPECT_FALSE(test, wq_has_sleeper(&k2.wq));
+	KUNIT_EXPECT_EQ(test, file_count(f2), 1);
+}
+
 static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(open_pins_ring),
 	KUNIT_CASE_PARAM(unpinned_on_every_end, pt_end_gen_params),
@@ -1011,6 +1097,7 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE_PARAM(hostile_ring_fails_channel, pt_bad_gen_params),
 	KUNIT_CASE(backend_fails_packet),
 	KUNIT_CASE(signal_flood_and_strays),
+	KUNIT_CASE(kick_file_signals),
 	{}
 };
 
