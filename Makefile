@@ -4,6 +4,7 @@
 #   make                 build the modules for the running kernel (KDIR=...)
 #   make demo            boot a stock Debian kernel in QEMU and show an offer
 #   make check           every test; prints "N passed, N failed"
+#   make bench           the data path benchmark on UML (a table, no verdict)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TESTS := tools/testing/vmbus_server
@@ -22,4 +23,7 @@ demo:
 check:
 	$(TESTS)/check.sh
 
-.PHONY: all modules clean demo check
+bench:
+	$(TESTS)/kunit.sh bench
+
+.PHONY: all modules clean demo check bench

@@ -636,8 +636,9 @@ void vmb_datapath_rx_reclaim(struct vmb_channel *channel)
  *	(vmb_server_channel_connection_id())
  *
  * For a transport that sees the guest's signals itself; one that routes
- * them to a channel's kick eventfd does not call this.  The channel's data
- * work runs; an id that names no channel is ignored.
+ * them to a channel's kick file does not call this.  The channel's data
+ * work runs; an id that names no channel is ignored.  A call may race
+ * vmb_server_destroy(), none may follow it.
  *
  * Context: any, also hard interrupt; takes no lock of the server.
  */

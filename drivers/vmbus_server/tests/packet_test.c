@@ -989,6 +989,182 @@ static void signal_flood_and_strays(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt->received, 1);
 }
 
+/* --- concurrency ------------------------------------------------------- */
+
+#define PT_SENDS	2000
+
+struct pt_sender {
+	struct pt *pt;
+	u32 id;
+	int err;
+	unsigned int eagain;
+	struct completion done;
+};
+
+static int pt_sender_fn(void *data)
+{
+	struct pt_sender *s = data;
+	u32 msg[2] = { s->id };
+	int ret;
+
+	for (msg[1] = 0; msg[1] < PT_SENDS; msg[1]++) {
+		while ((ret = vmb_server_packet_send(s->pt->ch, msg, sizeof(msg),
+						     QUEUE, NULL, NULL)) ==
+		       -EAGAIN) {
+			s->eagain++;
+			usleep_range(50, 100);
+		}
+		if (ret) {
+			s->err = ret;
+			break;
+		}
+	}
+	complete(&s->done);
+	return 0;
+}
+
+/*
+ * Two senders at once, a guest draining: every packet arrives once, each
+ * sender's in its order, and the senders really interleaved.
+ */
+static void concurrent_senders(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	struct pt_sender s[2] = {};
+	u32 next[2] = {}, msg[2], last = U32_MAX, switches = 0, got = 0;
+	unsigned int i, idle = 0;
+	struct task_struct *t;
+	u16 type, flags;
+	u64 id;
+
+	for (i = 0; i < 2; i++) {
+		s[i].pt = pt;
+		s[i].id = i;
+		init_completion(&s[i].done);
+		t = kthread_run(pt_sender_fn, &s[i], "pt-send%u", i);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	}
+	while (got < 2 * PT_SENDS && idle < 5000) {
+		if (pt_guest_recv(pt, (u8 *)msg, sizeof(msg), &type, &flags,
+				  &id) < 0) {
+			idle++;
+			usleep_range(100, 200);
+			continue;
+		}
+		idle = 0;
+		got++;
+		if (msg[0] > 1) {
+			KUNIT_FAIL(test, "packet from no sender: %u", msg[0]);
+			break;
+		}
+		KUNIT_EXPECT_EQ(test, msg[1], next[msg[0]]);
+		next[msg[0]] = msg[1] + 1;
+		switches += last != U32_MAX && last != msg[0];
+		last = msg[0];
+	}
+	wait_for_completion(&s[0].done);
+	wait_for_completion(&s[1].done);
+	kunit_info(test, "%u packets, %u sender switches in the ring, %u and %u full-queue retries\n",
+		   got, switches, s[0].eagain, s[1].eagain);
+	KUNIT_EXPECT_EQ(test, s[0].err, 0);
+	KUNIT_EXPECT_EQ(test, s[1].err, 0);
+	KUNIT_EXPECT_EQ(test, got, 2 * PT_SENDS);
+	/* The premise: the two senders' packets interleaved. */
+	KUNIT_EXPECT_GT(test, switches, 0);
+}
+
+struct pt_flood {
+	struct pt *pt;
+	bool stop;
+	bool destroy;		/* the flood destroys the server itself */
+	unsigned int sent;
+	unsigned int at_end;	/* sent when the open ended */
+	struct completion ended;
+	struct completion done;
+};
+
+/*
+ * A guest writing packets and signalling as fast as it can.  Told to, it
+ * destroys the server between two packets and goes on writing without
+ * signalling: a transport makes no call once destroy returned.
+ */
+static int pt_flood_fn(void *data)
+{
+	struct pt_flood *f = data;
+	struct pt *pt = f->pt;
+	u32 conn = vmb_server_channel_connection_id(pt->ch);
+	struct vmb_server *server = pt->sim->server;
+	u8 payload[100] = {};
+
+	while (!READ_ONCE(f->stop)) {
+		if (gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, f->sent,
+			    payload, sizeof(payload)))
+			f->sent++;
+		if (server && READ_ONCE(f->destroy)) {
+			sim_guest_destroy_now(pt->sim);
+			server = NULL;
+			f->at_end = f->sent;
+			complete(&f->ended);
+		}
+		if (server)
+			vmb_server_guest_signal(server, conn);
+		usleep_range(20, 50);
+	}
+	complete(&f->done);
+	return 0;
+}
+
+enum pt_cut { PT_CUT_CLOSE, PT_CUT_DESTROY };
+
+static const enum pt_cut pt_cuts[] = { PT_CUT_CLOSE, PT_CUT_DESTROY };
+
+static void pt_cut_desc(const enum pt_cut *c, char *desc)
+{
+	strscpy(desc, *c == PT_CUT_CLOSE ? "close" : "destroy",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pt_cut, pt_cuts, pt_cut_desc);
+
+/*
+ * The open ends while the guest floods the channel and the back-end
+ * completes (with a completion for each): the flood overlaps the end,
+ * nothing is left pinned, and the channel takes no send afterwards.
+ */
+static void end_during_traffic(struct kunit *test)
+{
+	const enum pt_cut *cut = test->param_value;
+	struct pt *pt = pt_open(test, 0);
+	struct pt_flood f = { .pt = pt };
+	struct task_struct *t;
+
+	init_completion(&f.ended);
+	init_completion(&f.done);
+	t = kthread_run(pt_flood_fn, &f, "pt-flood");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	while (READ_ONCE(pt->received) < 200)
+		usleep_range(1000, 2000);
+	if (*cut == PT_CUT_CLOSE) {
+		pt_close(pt);
+		f.at_end = READ_ONCE(f.sent);
+	} else {
+		WRITE_ONCE(f.destroy, true);
+		wait_for_completion(&f.ended);
+	}
+	usleep_range(5000, 10000);
+	WRITE_ONCE(f.stop, true);
+	wait_for_completion(&f.done);
+	kunit_info(test, "guest wrote %u packets, %u when the open ended; back-end took %u\n",
+		   f.sent, f.at_end, pt->received);
+	/* The premise: the guest was still writing when the open ended. */
+	KUNIT_EXPECT_GT(test, f.sent, f.at_end);
+	KUNIT_EXPECT_GE(test, pt->received, 200);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
+	KUNIT_EXPECT_FALSE(test, pt->ch->dp.mapped);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
+						     NULL), -ENOTCONN);
+}
+
 /* A file that polls like an eventfd: readable once signalled. */
 struct pt_kick {
 	wait_queue_head_t wq;
@@ -1098,6 +1274,8 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(backend_fails_packet),
 	KUNIT_CASE(signal_flood_and_strays),
 	KUNIT_CASE(kick_file_signals),
+	KUNIT_CASE_SLOW(concurrent_senders),
+	KUNIT_CASE_PARAM(end_during_traffic, pt_cut_gen_params),
 	{}
 };
 

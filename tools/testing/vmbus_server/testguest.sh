@@ -21,6 +21,12 @@ set -euo pipefail
 
 # "Hundreds of channels": three named ones plus these.
 VMBS_TG_EXTRA=${VMBS_TG_EXTRA:-250}
+# Heartbeat requests the guest's hv_utils answers over the rings.
+VMBS_TG_HB_ROUNDS=${VMBS_TG_HB_ROUNDS:-1000}
+# Key presses the host sends the guest's hyperv_keyboard.
+VMBS_TG_KEYS=${VMBS_TG_KEYS:-20}
+# Packets the host sends the guest's echo driver and checks back.
+VMBS_TG_BULK=${VMBS_TG_BULK:-3000}
 
 # Leaks are judged apart, by kmemleak_report.py.
 VMBS_TG_SPLATS='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called|INFO: task|watchdog: BUG'
@@ -78,7 +84,11 @@ vmbs_tg_setup() {
 	else
 		VMBS_QEMU_MODULES+=(
 			tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko
-			tools/testing/vmbus_server/loopback/vmbus_server_testdev.ko)
+			tools/testing/vmbus_server/loopback/vmbus_server_testdev.ko
+			tools/testing/vmbus_server/loopback/vmbus_server_heartbeat.ko
+			tools/testing/vmbus_server/loopback/vmbus_server_kbd.ko
+			tools/testing/vmbus_server/loopback/vmbus_server_bulk.ko
+			tools/testing/vmbus_server/loopback/vmbus_server_echo_guest.ko)
 	fi
 
 	extra=$VMBS_RUN/extra
@@ -290,6 +300,16 @@ vmbs_tg_loopback_clean() {
 		grep -qx 'host_messages_dropped 0' <<<"$out"
 }
 
+# The transport at step $1 pinned ring frames, and unpinned every one.
+vmbs_tg_pins_balanced() {
+	local out pinned unpinned
+
+	out=$(vmbs_qemu_step_output "$1")
+	pinned=$(sed -n 's/^frames_pinned //p' <<<"$out")
+	unpinned=$(sed -n 's/^frames_unpinned //p' <<<"$out")
+	[ "${pinned:-0}" -gt 0 ] && [ "$pinned" = "$unpinned" ]
+}
+
 # The server's debugfs at step $1 shows the channel named $2 in state $3.
 vmbs_tg_named_channel() {
 	vmbs_qemu_step_output "$1" |
@@ -318,6 +338,15 @@ vmbs_tg_reset_state() {
 			grep -v ': enabled, not offered, closed, stopped$' >&2
 }
 
+# Every data path in step $1's server dump: no fault counted.
+vmbs_tg_no_dp_fault() {
+	local out
+
+	out=$(vmbs_qemu_step_output "$1")
+	grep -q '^  faults:' <<<"$out" &&
+		! grep '^  faults:' <<<"$out" | grep -E '=[1-9]' >&2
+}
+
 # The last line step $1 printed contains $2.
 vmbs_tg_last_line() {
 	vmbs_qemu_step_output "$1" | tail -n 1 | grep -qF "$2"
@@ -326,7 +355,7 @@ vmbs_tg_last_line() {
 # The real Linux guest stack against the server.
 vmbs_tg_scenarios() {
 	local lb=$VMBS_TG_LB srv=$VMBS_TG_SERVER bus=$VMBS_TG_BUS
-	local kml=$VMBS_TG_KMEMLEAK n hb uio hot td stats
+	local kml=$VMBS_TG_KMEMLEAK n hb uio hot td hbt kbt bkt stats
 
 	vmbs_tg_build_check "W=1 C=2"
 	n=$((3 + VMBS_TG_EXTRA))
@@ -334,6 +363,9 @@ vmbs_tg_scenarios() {
 	uio=$(vmbs_tg_instance 2)
 	hot=5ee1c0de-0000-4000-8000-00000000add1
 	td=5ee1de70-0000-4000-8000-00000000de70	# vmbus_server_testdev.c
+	hbt=5ee1be47-0000-4000-8000-00000000be47	# vmbus_server_heartbeat.c
+	kbt=5ee1cb0d-0000-4000-8000-00000000cb0d	# vmbus_server_kbd.c
+	bkt=5ee1ec41-0000-4000-8000-00000000ec41	# vmbus_server_bulk.c
 
 	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
 	vmbs_tg_step loopback "insmod /modules/vmbus_server_loopback.ko devices=heartbeat,test:8:16,test extra=$VMBS_TG_EXTRA"
@@ -349,6 +381,12 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step enable "echo enable 0 > $lb/control && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-state $hb 3"
 	vmbs_tg_step testdev "insmod /modules/vmbus_server_testdev.ko && vmbs-guest wait-bound $td hv_utils && vmbs-guest wait-state $td 3 && cat $srv"
 	vmbs_tg_step testdev_rmmod "rmmod vmbus_server_testdev && vmbs-guest wait-gone $td && vmbs-guest wait-released $srv && cat $srv && dmesg | grep 'vmbus_server_testdev: '"
+	vmbs_tg_step heartbeat "insmod /modules/vmbus_server_heartbeat.ko rounds=$VMBS_TG_HB_ROUNDS && vmbs-guest wait-bound $hbt hv_utils && vmbs-guest wait-dmesg 'vmbus_server_heartbeat: done' 900 && dmesg | grep 'vmbus_server_heartbeat: ' && cat $srv"
+	vmbs_tg_step heartbeat_rmmod "rmmod vmbus_server_heartbeat && vmbs-guest wait-gone $hbt && vmbs-guest wait-released $srv"
+	vmbs_tg_step kbd "insmod /modules/vmbus_server_kbd.ko && modprobe hyperv_keyboard && vmbs-guest wait-bound $kbt hyperv_keyboard && vmbs-guest capture-keys ${kbt%%-*} $VMBS_TG_KEYS && cat $srv"
+	vmbs_tg_step kbd_rmmod "rmmod hyperv_keyboard && rmmod vmbus_server_kbd && vmbs-guest wait-gone $kbt && vmbs-guest wait-released $srv && dmesg | grep 'vmbus_server_kbd: '"
+	vmbs_tg_step bulk "insmod /modules/vmbus_server_echo_guest.ko && insmod /modules/vmbus_server_bulk.ko packets=$VMBS_TG_BULK && vmbs-guest wait-bound $bkt vmbus_server_echo_guest && vmbs-guest wait-dmesg 'vmbus_server_bulk: done' 900 && dmesg | grep 'vmbus_server_bulk: ' && cat $srv"
+	vmbs_tg_step bulk_rmmod "rmmod vmbus_server_bulk && vmbs-guest wait-gone $bkt && vmbs-guest wait-released $srv && rmmod vmbus_server_echo_guest && dmesg | grep 'vmbus_server_echo_guest: '"
 	vmbs_tg_step hotadd "echo add test@$hot > $lb/control && vmbs-guest wait-present $hot && vmbs-guest wait-count $((n + 1))"
 	vmbs_tg_step uio_bind "modprobe uio_hv_generic && echo uio_hv_generic > $bus/$uio/driver_override && echo $uio > /sys/bus/vmbus/drivers_probe && vmbs-guest wait-bound $uio uio_hv_generic"
 	vmbs_tg_step uio_open "exec 3</dev/uio0 && vmbs-guest wait-state $uio 3 && cat $srv"
@@ -402,6 +440,38 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "the device module was told opened and closed once, nothing after" \
 		vmbs_qemu_step_printed "${S[testdev_rmmod]}" \
 		'vmbus_server_testdev: unloaded: opened 1, closed 1$'
+	vmbs_qemu_check "heartbeat: hv_utils negotiates framework 3.0 and heartbeat 3.0 over the rings" \
+		vmbs_qemu_step_printed "${S[heartbeat]}" \
+		'vmbus_server_heartbeat: negotiated framework 3\.0, heartbeat 3\.0$'
+	vmbs_qemu_check "heartbeat: hv_utils answers $VMBS_TG_HB_ROUNDS requests with the next sequence number" \
+		vmbs_qemu_step_printed "${S[heartbeat]}" \
+		"vmbus_server_heartbeat: done: $VMBS_TG_HB_ROUNDS rounds, $VMBS_TG_HB_ROUNDS answered with the next sequence number, $((VMBS_TG_HB_ROUNDS + 1)) packets received, last error 0\$"
+	vmbs_qemu_check "heartbeat: its data path did not fail" \
+		vmbs_tg_no_dp_fault "${S[heartbeat]}"
+	vmbs_qemu_check "rmmod of the heartbeat back-end: the guest removes the device" \
+		vmbs_qemu_step_ok "${S[heartbeat_rmmod]}"
+	vmbs_qemu_check "keyboard: hyperv_keyboard's protocol request is accepted and its probe succeeds" \
+		vmbs_qemu_step_ok "${S[kbd]}"
+	vmbs_qemu_check "keyboard: $VMBS_TG_KEYS presses and releases the host sent reach the guest's input layer" \
+		vmbs_qemu_step_printed "${S[kbd]}" \
+		": $VMBS_TG_KEYS presses, $VMBS_TG_KEYS releases of KEY_A\$"
+	vmbs_qemu_check "keyboard: its data path did not fail" \
+		vmbs_tg_no_dp_fault "${S[kbd]}"
+	vmbs_qemu_check "keyboard: one protocol request, accepted, no other packet" \
+		vmbs_qemu_step_printed "${S[kbd_rmmod]}" \
+		'vmbus_server_kbd: unloaded: 1 protocol requests, 1 accepted, 0 other packets$'
+	vmbs_qemu_check "bulk: $VMBS_TG_BULK packets of 12 sizes to the guest's echo driver, every echo back intact and in order" \
+		vmbs_qemu_step_printed "${S[bulk]}" \
+		"vmbus_server_bulk: done: $VMBS_TG_BULK packets of 12 sizes up to 16000 bytes, $VMBS_TG_BULK echoed intact and in order, 0 bad, [0-9]+ waits for a full queue\$"
+	vmbs_qemu_check "bulk: the guest's ring filled: the host queued until it had room" \
+		vmbs_qemu_step_printed "${S[bulk]}" \
+		'vmbus_server_bulk: done: .*, [1-9][0-9]* waits for a full queue$'
+	vmbs_qemu_check "bulk: its data path did not fail" \
+		vmbs_tg_no_dp_fault "${S[bulk]}"
+	vmbs_qemu_check "bulk: rmmod of both ends" \
+		vmbs_qemu_step_ok "${S[bulk_rmmod]}"
+	stats=$(vmbs_qemu_step_output "${S[bulk_rmmod]}" | tail -n 1) || true
+	vmbs_log "$VMBS_SERIES bulk, guest side: $stats"
 	vmbs_qemu_check "a channel enabled after boot appears (hot add)" \
 		vmbs_qemu_step_ok "${S[hotadd]}"
 	vmbs_qemu_check "uio_hv_generic binds (31 and 16 MiB buffer GPADLs)" \
@@ -421,8 +491,10 @@ vmbs_tg_scenarios() {
 		vmbs_tg_nothing_rejected "${S[final]}"
 	vmbs_qemu_check "the transport: no malformed post, no refusal, no drop" \
 		vmbs_tg_loopback_clean "${S[stats]}"
+	vmbs_qemu_check "every ring frame the server pinned it unpinned, with every channel closed" \
+		vmbs_tg_pins_balanced "${S[stats]}"
 	stats=$(vmbs_qemu_step_output "${S[stats]}" |
-		grep -E '^(guest_posts|host_messages|slot_busy|eoms|guest_signals) ' |
+		grep -E '^(guest_posts|host_messages|slot_busy|eoms|guest_signals|host_signals|frames_pinned) ' |
 		tr '\n' ' ') || true
 	vmbs_log "$VMBS_SERIES transport: $stats"
 	vmbs_qemu_check "third connection: two channels open before the reset" \

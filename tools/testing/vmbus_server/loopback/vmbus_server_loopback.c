@@ -7,12 +7,13 @@
  * The test kernel's shim (tools/testing/vmbus_server/testkernel/
  * hv-loopback.patch) hands every hypercall of the guest to this module:
  * HvPostMessage is copied (the guest posts with interrupts off) and
- * delivered to the server from a work item; HvSignalEvent is counted.
+ * delivered to the server from a work item; HvSignalEvent is counted and
+ * handed to the server (vmb_server_guest_signal()).
  * Host messages are written into the guest's SynIC message slot with the
  * hypervisor's busy/EOM protocol, channel signals set the relid's bit in
  * the guest's event flags, and both raise the callback vector on the
  * target CPU.  Guest physical memory is this kernel's own memory, so GPADL
- * frames are ordinary pages.
+ * frames are ordinary pages (see lb_pin_guest_pages()).
  *
  * It uses only vmbus_server's exported API.  The channels it offers come
  * from the module parameters; debugfs (vmbus_server_loopback/) lists them,
@@ -20,7 +21,7 @@
  * "add TYPE[@INSTANCE][:MMIO[:MMIO_OPTIONAL]]", and "reset" (the server
  * forgets the guest as on a VM reboot: vmb_server_reset()).  Other test
  * back-end modules enable their channels on its server, see
- * vmbus_server_loopback_server().
+ * vmbus_server_loopback_add().
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -240,15 +241,20 @@ static void lb_signal_guest(struct vmb_server *server, u32 child_relid,
 	hv_loopback_raise(target_vp);
 }
 
+/*
+ * Guest memory is this kernel's memory, and no page reference is taken:
+ * Linux allocates a ring as one high-order page that is not compound, so
+ * the frames after the first have no reference count of their own (a
+ * get_page()/put_page() pair frees such a frame on its own, corrupting the
+ * allocator: seen as a bad PMD on the first channel close).  None is
+ * needed either: the guest frees a GPADL's memory only once it has
+ * GPADL_TORNDOWN, which the server sends after it unmapped the frames.
+ * Pins and unpins are counted, so that a leak still shows.
+ */
 static void lb_unpin_guest_pages(struct vmb_server *server,
 				 struct page **pages, unsigned int count)
 {
-	unsigned int i;
-
-	for (i = 0; i < count; i++) {
-		put_page(pages[i]);
-		lb_count(LB_UNPINNED);
-	}
+	atomic_long_add(count, &lb.stats[LB_UNPINNED]);
 }
 
 static int lb_pin_guest_pages(struct vmb_server *server, const u64 *gpfns,
@@ -259,14 +265,11 @@ static int lb_pin_guest_pages(struct vmb_server *server, const u64 *gpfns,
 
 	for (i = 0; i < count; i++) {
 		/* Guest frames are 4 KiB, as x86 pages are. */
-		if (!pfn_valid(gpfns[i])) {
-			lb_unpin_guest_pages(server, pages, i);
+		if (!pfn_valid(gpfns[i]))
 			return -EFAULT;
-		}
 		pages[i] = pfn_to_page(gpfns[i]);
-		get_page(pages[i]);
-		lb_count(LB_PINNED);
 	}
+	atomic_long_add(count, &lb.stats[LB_PINNED]);
 	return 0;
 }
 
@@ -404,6 +407,8 @@ static u64 lb_hypercall(u64 control, u64 input, u64 output)
 		else
 			atomic_long_inc(&lb.signals[0]);
 		lb_count(LB_SIGNALS_IN);
+		/* Any context: it only queues the channel's data work. */
+		vmb_server_guest_signal(lb.server, conn_id);
 		return HV_STATUS_SUCCESS;
 	}
 	lb_count(LB_UNKNOWN_CALLS);
@@ -631,18 +636,47 @@ static int lb_devices_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(lb_devices);
 
 /**
- * vmbus_server_loopback_server() - the server the loopback transport runs
+ * vmbus_server_loopback_add() - a test back-end's channel on this server
+ * @dev: what the channel is
  *
- * For test back-end modules: the server lives as long as this module,
- * which a module using this symbol keeps loaded.
+ * Allocates the channel, configures it on the loopback transport's
+ * server, enables and starts it.  The back-end disables and frees it; the
+ * server lives as long as this module, which a module using this symbol
+ * keeps loaded.
  *
- * Return: the server.
+ * Return: the channel, or an ERR_PTR().
  */
-struct vmb_server *vmbus_server_loopback_server(void)
+struct vmb_channel *
+vmbus_server_loopback_add(const struct vmbus_server_loopback_dev *dev)
 {
-	return lb.server;
+	u32 max = dev->max_packet_size ?: VMB_SERVER_DEFAULT_MAX_PACKET_SIZE;
+	const struct vmb_server_packet_callbacks *pcb = dev->packet_callbacks;
+	struct vmb_channel *channel;
+	int ret;
+
+	channel = vmb_server_channel_alloc();
+	if (IS_ERR(channel))
+		return channel;
+	ret = vmb_server_channel_init_set_server(channel, lb.server) ?:
+	      vmb_server_channel_init_set_interface(channel, &dev->type,
+						    &dev->instance) ?:
+	      vmb_server_channel_init_set_name(channel, dev->name) ?:
+	      vmb_server_channel_init_set_max_packet_size(channel, max);
+	if (!ret && dev->callbacks)
+		ret = vmb_server_channel_init_set_callbacks(channel,
+							    dev->callbacks,
+							    NULL);
+	if (!ret && pcb)
+		ret = vmb_server_channel_init_set_packet_callbacks(channel, pcb);
+	ret = ret ?: vmb_server_channel_enable(channel) ?:
+		     vmb_server_channel_start(channel);
+	if (ret) {
+		vmb_server_channel_free(channel);
+		return ERR_PTR(ret);
+	}
+	return channel;
 }
-EXPORT_SYMBOL_GPL(vmbus_server_loopback_server);
+EXPORT_SYMBOL_GPL(vmbus_server_loopback_add);
 
 static int lb_stats_show(struct seq_file *m, void *v)
 {

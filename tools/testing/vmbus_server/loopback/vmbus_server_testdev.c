@@ -22,16 +22,6 @@
 
 #include "loopback.h"
 
-/* Hyper-V's shutdown service, which hv_utils drives. */
-static const guid_t testdev_type =
-	GUID_INIT(0x0e0b6031, 0x5213, 0x4934,
-		  0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb);
-
-/* Fixed, so that the test knows the guest's device name. */
-static const guid_t testdev_instance =
-	GUID_INIT(0x5ee1de70, 0x0000, 0x4000,
-		  0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xde, 0x70);
-
 static struct vmb_channel *testdev_channel;
 static atomic_t testdev_opened, testdev_closed;
 
@@ -53,28 +43,21 @@ static const struct vmb_server_channel_callbacks testdev_callbacks = {
 	.closed = testdev_on_closed,
 };
 
+static const struct vmbus_server_loopback_dev testdev_dev = {
+	.name = "testdev",
+	/* Hyper-V's shutdown service, which hv_utils drives. */
+	.type = GUID_INIT(0x0e0b6031, 0x5213, 0x4934,
+			  0x81, 0x8b, 0x38, 0xd9, 0x0c, 0xed, 0x39, 0xdb),
+	/* Fixed, so that the test knows the guest's device name. */
+	.instance = GUID_INIT(0x5ee1de70, 0x0000, 0x4000,
+			      0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xde, 0x70),
+	.callbacks = &testdev_callbacks,
+};
+
 static int __init testdev_init(void)
 {
-	struct vmb_channel *channel;
-	int ret;
-
-	channel = vmb_server_channel_alloc();
-	if (IS_ERR(channel))
-		return PTR_ERR(channel);
-	ret = vmb_server_channel_init_set_server(channel,
-						 vmbus_server_loopback_server()) ?:
-	      vmb_server_channel_init_set_interface(channel, &testdev_type,
-						    &testdev_instance) ?:
-	      vmb_server_channel_init_set_name(channel, "testdev") ?:
-	      vmb_server_channel_init_set_callbacks(channel, &testdev_callbacks,
-						    NULL) ?:
-	      vmb_server_channel_enable(channel);
-	if (ret) {
-		vmb_server_channel_free(channel);
-		return ret;
-	}
-	testdev_channel = channel;
-	return 0;
+	testdev_channel = vmbus_server_loopback_add(&testdev_dev);
+	return PTR_ERR_OR_ZERO(testdev_channel);
 }
 
 static void __exit testdev_exit(void)

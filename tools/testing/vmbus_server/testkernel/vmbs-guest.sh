@@ -55,6 +55,28 @@ is_present() { [ -d "$bus/$1" ]; }
 is_gone() { [ ! -e "$bus/$1" ]; }
 is_bound() { [ "$(driver_of "$1")" = "$2" ]; }
 has_state() { [ "$(cat "$bus/$1/state" 2>/dev/null)" = "$2" ]; }
+has_logged() { dmesg | grep -qF "$1"; }
+
+# The event device of the input device whose phys starts with $1.
+event_of() {
+	for d in /sys/class/input/input*; do
+		case $(cat "$d/phys" 2>/dev/null) in
+		"$1"*) ;;
+		*) continue ;;
+		esac
+		for e in "$d"/event*; do
+			[ -e "$e" ] && basename "$e" && return 0
+		done
+	done
+	return 1
+}
+has_event() { event_of "$1" >/dev/null; }
+
+# Key events (EV_KEY) of code $2 (hex) with value $3 in input_event file $1.
+key_events() {
+	hexdump -v -e '24/1 "%02x" "\n"' "$1" |
+		grep -c "^.\{32\}0100$2000$3000000\$"
+}
 
 class_name() {
 	case $1 in
@@ -130,6 +152,29 @@ wait-state)
 	rc=$?
 	echo "state $1: $(cat "$bus/$1/state" 2>/dev/null || echo none)"
 	exit $rc
+	;;
+wait-dmesg)
+	wait_until "${2:-60}" has_logged "$1"
+	rc=$?
+	dmesg | grep -F "$1" | tail -n 1
+	exit $rc
+	;;
+capture-keys)
+	# capture-keys PHYS N: read the input device whose phys starts with
+	# PHYS while vmbus_server_kbd sends N presses and releases of A.
+	wait_until 60 has_event "$1" || { echo "no event device for $1"; exit 1; }
+	ev=$(event_of "$1")
+	mkdir -p /tmp
+	cat "/dev/input/$ev" >/tmp/keys.ev &
+	pid=$!
+	usleep 500000
+	echo "$2" >/sys/module/vmbus_server_kbd/parameters/keys
+	# Each press and release is at least EV_KEY and EV_SYN: 48 bytes.
+	wait_until 60 sh -c "[ \$(wc -c </tmp/keys.ev) -ge $(($2 * 96)) ]"
+	usleep 500000
+	kill "$pid"
+	echo "$ev: $(key_events /tmp/keys.ev 1e 01) presses," \
+		"$(key_events /tmp/keys.ev 1e 00) releases of KEY_A"
 	;;
 sections)
 	printf 'sections %s .text %s .init.text %s\n' "$1" \
