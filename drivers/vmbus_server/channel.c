@@ -54,6 +54,7 @@ struct vmb_channel *vmb_server_channel_alloc(void)
 	channel->pipe_mode = VMB_SERVER_PIPE_MODE_MESSAGE;
 	channel->max_packet_size = VMB_SERVER_DEFAULT_MAX_PACKET_SIZE;
 	INIT_LIST_HEAD(&channel->server_node);
+	INIT_LIST_HEAD(&channel->mappings);
 	kref_init(&channel->ref);
 	vmb_channel_init_work(channel);
 	vmb_datapath_init(&channel->dp);

@@ -78,6 +78,8 @@ struct vmb_channel {
 	struct work_struct work;
 	/* The rings and packets of the current open. */
 	struct vmb_datapath dp;
+	/* Guest memory the back-end mapped during it [server->lock]. */
+	struct list_head mappings;
 
 	/* Server side, all [server->lock]. */
 	enum vmb_channel_state state;	/* also read locklessly: getters */
@@ -133,7 +135,7 @@ void vmb_channel_init_work(struct vmb_channel *channel);
 void vmb_channel_kick(struct vmb_channel *channel);
 bool vmb_channel_in_work(const struct vmb_channel *channel);
 void vmb_channel_settle(struct vmb_channel *channel);
-void vmb_channel_fail(struct vmb_channel *channel);
+void vmb_mapping_close(struct vmb_channel *channel);
 
 int vmb_on_open_channel(struct vmb_server *server, const void *msg,
 			size_t len);

@@ -440,6 +440,7 @@ static void vmb_channel_do_step(struct vmb_server *server,
 		vmb_datapath_unmap(channel);
 		if (cb && cb->closed)
 			cb->closed(channel);
+		vmb_mapping_close(channel);
 		mutex_lock(&server->lock);
 		ring = channel->cb_ring;
 		channel->cb_ring = NULL;

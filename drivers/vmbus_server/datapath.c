@@ -331,6 +331,8 @@ static bool vmb_dp_receive(struct vmb_channel *channel)
 		}
 		packet = &dp->rx[(dp->rx_head + dp->rx_count) % VMB_RX_SLOTS];
 		packet->channel = channel;
+		packet->start = pkt.start;
+		packet->offset = pkt.offset;
 		packet->trans_id = pkt.trans_id;
 		packet->next = pkt.next;
 		packet->type = pkt.type;
@@ -424,8 +426,7 @@ int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 {
 	struct vmb_datapath *dp = &channel->dp;
 	struct vmb_server *server = channel->server;
-	const struct vmb_gpa_range *range = (const void *)ring->ranges;
-	unsigned int i, count = ring->page_count;
+	unsigned int count = ring->page_count;
 	unsigned long flags;
 	int ret;
 
@@ -439,8 +440,7 @@ int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 		ret = -ENOMEM;
 		goto out_unpin;
 	}
-	for (i = 0; i < count; i++)
-		dp->gpfns[i] = le64_to_cpu(range->pfn[i]);
+	vmb_gpadl_frames(ring, dp->gpfns);
 	ret = server->ops->pin_guest_pages(server, dp->gpfns, count, true,
 					   dp->pages);
 	if (ret)

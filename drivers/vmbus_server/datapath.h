@@ -54,6 +54,8 @@ enum vmb_dp_fault {
 /* A received packet, as the back-end holds it. */
 struct vmb_server_packet {
 	struct vmb_channel *channel;
+	const u8 *start;	/* in the ring, descriptor first */
+	u32 offset;		/* of the payload */
 	u64 trans_id;
 	u32 next;		/* the read index past it */
 	u16 type;

@@ -55,13 +55,14 @@ static void vmb_gpadl_free(struct vmb_server *server, struct vmb_gpadl *gpadl)
 
 /*
  * The guest's view of the GPADL is gone (its relid was released or its
- * connection ended).  A channel still using it as its ring keeps the
- * memory until it lets go of it; the id is free for the guest at once.
+ * connection ended).  A channel still using it as its ring, or a back-end
+ * mapping, keeps the memory until it lets go of it; the id is free for the
+ * guest at once.
  */
 static void vmb_gpadl_forget(struct vmb_server *server,
 			     struct vmb_gpadl *gpadl)
 {
-	if (!gpadl->in_use) {
+	if (!gpadl->in_use && !gpadl->maps) {
 		vmb_gpadl_free(server, gpadl);
 		return;
 	}
@@ -261,7 +262,8 @@ struct vmb_gpadl *vmb_gpadl_find(struct vmb_server *server, u32 id,
  * @len: its length
  *
  * GPADL_TORNDOWN goes out at once, or when the channel using the GPADL as
- * its ring has closed: the guest must not reuse the memory before then.
+ * its ring has closed and no back-end maps it any more: the guest must not
+ * reuse the memory before then.
  *
  * Return: 0 or a negative errno.
  */
@@ -277,7 +279,7 @@ int vmb_on_gpadl_teardown(struct vmb_server *server, const void *msg,
 	if (!gpadl)
 		return vmb_reject(server, VMB_REJECT_GPADL,
 					 VMB_MSG_GPADL_TEARDOWN, -ENOENT);
-	if (gpadl->in_use) {
+	if (gpadl->in_use || gpadl->maps) {
 		gpadl->state = VMB_GPADL_TEARING_DOWN;
 		return 0;
 	}
@@ -297,19 +299,80 @@ int vmb_on_gpadl_teardown(struct vmb_server *server, const void *msg,
  */
 bool vmb_gpadl_is_ring(const struct vmb_gpadl *gpadl)
 {
-	const struct vmb_gpa_range *range = (const void *)gpadl->ranges;
+	return gpadl->range_count == 1 && vmb_gpadl_is_paged(gpadl);
+}
 
-	return gpadl->range_count == 1 && !le32_to_cpu(range->byte_offset) &&
-	       !(le32_to_cpu(range->byte_count) % VMB_PAGE_SIZE);
+/* The ranges of a created GPADL, one by one. */
+static const struct vmb_gpa_range *
+vmb_gpadl_next_range(const struct vmb_gpa_range *range)
+{
+	u64 n = DIV_ROUND_UP((u64)le32_to_cpu(range->byte_offset) +
+			     le32_to_cpu(range->byte_count), VMB_PAGE_SIZE);
+
+	return (const void *)&range->pfn[n];
+}
+
+/**
+ * vmb_gpadl_is_paged() - whether every range of a GPADL is whole pages
+ * @gpadl: a created GPADL
+ *
+ * Return: true when each range starts at byte 0 of its first frame and
+ * covers whole frames: the GPADL's bytes are its frames, in order.
+ */
+bool vmb_gpadl_is_paged(const struct vmb_gpadl *gpadl)
+{
+	const struct vmb_gpa_range *range = (const void *)gpadl->ranges;
+	u32 r;
+
+	for (r = 0; r < gpadl->range_count; r++) {
+		if (le32_to_cpu(range->byte_offset) ||
+		    le32_to_cpu(range->byte_count) % VMB_PAGE_SIZE)
+			return false;
+		range = vmb_gpadl_next_range(range);
+	}
+	return true;
+}
+
+/**
+ * vmb_gpadl_bytes() - the bytes a created GPADL describes
+ * @gpadl: the GPADL
+ *
+ * Return: the sum of its ranges' byte counts.
+ */
+size_t vmb_gpadl_bytes(const struct vmb_gpadl *gpadl)
+{
+	const struct vmb_gpa_range *range = (const void *)gpadl->ranges;
+	size_t bytes = 0;
+	u32 r;
+
+	for (r = 0; r < gpadl->range_count; r++) {
+		bytes += le32_to_cpu(range->byte_count);
+		range = vmb_gpadl_next_range(range);
+	}
+	return bytes;
+}
+
+/*
+ * Nobody uses it any more: finish a teardown the guest asked for
+ * meanwhile, free a GPADL whose connection ended meanwhile.
+ */
+static void vmb_gpadl_settle(struct vmb_server *server,
+			     struct vmb_gpadl *gpadl)
+{
+	if (gpadl->in_use || gpadl->maps)
+		return;
+	if (gpadl->orphan) {
+		vmb_gpadl_free(server, gpadl);
+	} else if (gpadl->state == VMB_GPADL_TEARING_DOWN) {
+		vmb_gpadl_send_torndown(server, gpadl->id);
+		vmb_gpadl_free(server, gpadl);
+	}
 }
 
 /**
  * vmb_gpadl_release() - a channel no longer uses its ring GPADL
  * @server: the server
  * @gpadl: the GPADL, or %NULL
- *
- * Finishes a teardown the guest asked for while the channel used it, and
- * frees a GPADL whose connection ended meanwhile.
  */
 void vmb_gpadl_release(struct vmb_server *server, struct vmb_gpadl *gpadl)
 {
@@ -317,12 +380,47 @@ void vmb_gpadl_release(struct vmb_server *server, struct vmb_gpadl *gpadl)
 	if (!gpadl)
 		return;
 	gpadl->in_use = false;
-	if (gpadl->orphan) {
-		vmb_gpadl_free(server, gpadl);
-	} else if (gpadl->state == VMB_GPADL_TEARING_DOWN) {
-		vmb_gpadl_send_torndown(server, gpadl->id);
-		vmb_gpadl_free(server, gpadl);
+	vmb_gpadl_settle(server, gpadl);
+}
+
+/**
+ * vmb_gpadl_unmapped() - a back-end's mapping of a GPADL went
+ * @server: the server
+ * @gpadl: the GPADL; its @maps counted the mapping
+ */
+void vmb_gpadl_unmapped(struct vmb_server *server, struct vmb_gpadl *gpadl)
+{
+	lockdep_assert_held(&server->lock);
+	if (WARN_ON_ONCE(!gpadl->maps))
+		return;
+	gpadl->maps--;
+	vmb_gpadl_settle(server, gpadl);
+}
+
+/**
+ * vmb_gpadl_frames() - the guest frames of a created GPADL, in order
+ * @gpadl: the GPADL
+ * @gpfns: where they go; room for @gpadl->page_count, or %NULL
+ *
+ * Return: how many there are (@gpadl->page_count).
+ */
+u32 vmb_gpadl_frames(const struct vmb_gpadl *gpadl, u64 *gpfns)
+{
+	const struct vmb_gpa_range *range = (const void *)gpadl->ranges;
+	const struct vmb_gpa_range *next;
+	u32 r, count = 0;
+
+	const __le64 *pfn;
+
+	/* Validated when the GPADL was created: each range fits. */
+	for (r = 0; r < gpadl->range_count; r++, range = next) {
+		next = vmb_gpadl_next_range(range);
+		for (pfn = range->pfn; (const void *)pfn < (const void *)next;
+		     pfn++, count++)
+			if (gpfns)
+				gpfns[count] = le64_to_cpu(*pfn);
 	}
+	return count;
 }
 
 /**

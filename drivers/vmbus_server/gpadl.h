@@ -30,8 +30,8 @@ struct vmb_server;
  * GPADL_BODY messages.
  * VMB_GPADL_CREATED: complete and valid; GPADL_CREATED was sent.
  * VMB_GPADL_TEARING_DOWN: the guest asked for a teardown while an open
- * channel still uses the GPADL as its ring; GPADL_TORNDOWN goes out when the
- * channel closes.
+ * channel still uses the GPADL as its ring, or a back-end has it mapped;
+ * GPADL_TORNDOWN goes out when the last of them lets go.
  */
 enum vmb_gpadl_state {
 	VMB_GPADL_IN_PROGRESS,
@@ -44,6 +44,7 @@ struct vmb_gpadl {
 	u32 child_relid;
 	enum vmb_gpadl_state state;
 	bool in_use;		/* the ring of an open (or opening) channel */
+	unsigned int maps;	/* mapped (or being mapped) for back-ends */
 	bool orphan;		/* its connection ended while in use: freed
 				 * when the channel lets go of it
 				 */
@@ -61,7 +62,11 @@ int vmb_on_gpadl_teardown(struct vmb_server *server, const void *msg,
 struct vmb_gpadl *vmb_gpadl_find(struct vmb_server *server, u32 id,
 				 u32 child_relid);
 bool vmb_gpadl_is_ring(const struct vmb_gpadl *gpadl);
+bool vmb_gpadl_is_paged(const struct vmb_gpadl *gpadl);
+size_t vmb_gpadl_bytes(const struct vmb_gpadl *gpadl);
 void vmb_gpadl_release(struct vmb_server *server, struct vmb_gpadl *gpadl);
+void vmb_gpadl_unmapped(struct vmb_server *server, struct vmb_gpadl *gpadl);
+u32 vmb_gpadl_frames(const struct vmb_gpadl *gpadl, u64 *gpfns);
 void vmb_gpadl_free_relid(struct vmb_server *server, u32 child_relid);
 void vmb_gpadl_free_all(struct vmb_server *server);
 

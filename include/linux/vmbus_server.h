@@ -155,6 +155,27 @@ struct vmb_server_packet_callbacks {
 				    unsigned int count);
 };
 
+/**
+ * struct vmb_server_range - a piece of guest memory, mapped
+ * @addr: where it starts
+ * @len: its length in bytes
+ */
+struct vmb_server_range {
+	void *addr;
+	u32 len;
+};
+
+/**
+ * struct vmb_server_mapping - guest memory mapped for a back-end
+ * @nr_ranges: how many ranges
+ * @ranges: the ranges: one for a GPADL, one per GPA range for a packet's
+ *	external data.  The guest can write them at any time.
+ */
+struct vmb_server_mapping {
+	unsigned int nr_ranges;
+	const struct vmb_server_range *ranges;
+};
+
 /* vmb_server_packet_send(): queue the packet when the ring is full. */
 #define VMB_SERVER_SEND_QUEUE		0x1
 
@@ -214,5 +235,10 @@ int vmb_server_channel_send_sync(struct vmb_channel *channel,
 int vmb_server_packet_complete(struct vmb_server_packet *packet,
 			       const void *data, u32 len);
 void vmb_server_packet_fail(struct vmb_server_packet *packet);
+int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
+				 struct vmb_server_mapping **map);
+int vmb_server_packet_map_external(struct vmb_server_packet *packet,
+				   struct vmb_server_mapping **map);
+void vmb_server_unmap(struct vmb_server_mapping *map);
 
 #endif /* _LINUX_VMBUS_SERVER_H */

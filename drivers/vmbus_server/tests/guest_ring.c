@@ -48,20 +48,21 @@ static u32 gr_idx(const struct guest_ring *g, u32 index)
 }
 
 /*
- * The guest writes a packet: descriptor, @len payload bytes, padding to 8,
- * trailer.  Returns false when it does not fit (one byte stays free).
+ * The guest writes a packet: descriptor, @hdr_len bytes of header (a
+ * multiple of 8: GPA ranges), @len payload bytes, padding to 8, trailer.
+ * Returns false when it does not fit (one byte stays free).
  */
-bool gr_send(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
-	     const u8 *payload, u32 len)
+bool gr_send_parts(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
+		   const void *hdr, u32 hdr_len, const u8 *payload, u32 len)
 {
 	u32 write = le32_to_cpu(g->ctl->write_index);
 	u32 read = le32_to_cpu(READ_ONCE(g->ctl->read_index));
-	u32 total = 16 + round_up(len, 8) + 8;
+	u32 start = 16 + hdr_len, total = start + round_up(len, 8) + 8;
 	u32 used = write >= read ? write - read : g->size - read + write;
 	struct vmb_packet_desc desc = {
 		.type = cpu_to_le16(type),
-		.offset8 = cpu_to_le16(2),
-		.len8 = cpu_to_le16((16 + round_up(len, 8)) / 8),
+		.offset8 = cpu_to_le16(start / 8),
+		.len8 = cpu_to_le16((start + round_up(len, 8)) / 8),
 		.flags = cpu_to_le16(flags),
 		.trans_id = cpu_to_le64(trans_id),
 	};
@@ -71,9 +72,11 @@ bool gr_send(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
 	if (total >= g->size - used)
 		return false;
 	gr_put(g, write, &desc, 16);
-	gr_put(g, gr_idx(g, write + 16), payload, len);
-	gr_put(g, gr_idx(g, write + 16 + len), pad, round_up(len, 8) - len);
-	gr_put(g, gr_idx(g, write + 16 + round_up(len, 8)), &trailer, 8);
+	if (hdr_len)
+		gr_put(g, gr_idx(g, write + 16), hdr, hdr_len);
+	gr_put(g, gr_idx(g, write + start), payload, len);
+	gr_put(g, gr_idx(g, write + start + len), pad, round_up(len, 8) - len);
+	gr_put(g, gr_idx(g, write + start + round_up(len, 8)), &trailer, 8);
 	/* The packet before the index that shows it. */
 	smp_wmb();
 	WRITE_ONCE(g->ctl->write_index, cpu_to_le32(gr_idx(g, write + total)));
@@ -86,6 +89,12 @@ bool gr_send(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
 	    le32_to_cpu(READ_ONCE(g->ctl->read_index)) == write)
 		g->signals++;
 	return true;
+}
+
+bool gr_send(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
+	     const u8 *payload, u32 len)
+{
+	return gr_send_parts(g, type, flags, trans_id, NULL, 0, payload, len);
 }
 
 /*

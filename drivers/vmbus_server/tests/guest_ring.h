@@ -25,6 +25,8 @@ void gr_put(struct guest_ring *g, u32 at, const void *src, u32 len);
 void gr_get(const struct guest_ring *g, u32 at, void *dst, u32 len);
 bool gr_send(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
 	     const u8 *payload, u32 len);
+bool gr_send_parts(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
+		   const void *hdr, u32 hdr_len, const u8 *payload, u32 len);
 int gr_recv(struct kunit *test, struct guest_ring *g, u8 *out, u32 room,
 	    u16 *type, u16 *flags, u64 *trans_id);
 

@@ -49,6 +49,13 @@ struct pt {
 	u32 sums[PKT_MAX_PACKETS];
 	u8 reply[32];			/* completion payload */
 	u32 reply_len;
+	/* Map each packet's external data, note it, unmap it. */
+	bool map_external;
+	int ext_ret;
+	unsigned int ext_ranges;
+	u32 ext_len[4];
+	u8 ext_head[4][8];
+	u8 ext_tail[4];
 
 	/* Sends asking for a completion. */
 	unsigned int done_calls;
@@ -86,6 +93,24 @@ static void pt_process(struct vmb_channel *channel,
 		spin_unlock(&pt->lock);
 		vmb_server_packet_fail(packet);
 		return;
+	}
+	if (pt->map_external) {
+		struct vmb_server_mapping *map = NULL;
+		unsigned int r;
+
+		spin_unlock(&pt->lock);
+		pt->ext_ret = vmb_server_packet_map_external(packet, &map);
+		if (!pt->ext_ret) {
+			pt->ext_ranges = map->nr_ranges;
+			for (r = 0; r < min(map->nr_ranges, 4u); r++) {
+				pt->ext_len[r] = map->ranges[r].len;
+				memcpy(pt->ext_head[r], map->ranges[r].addr, 8);
+				pt->ext_tail[r] = ((u8 *)map->ranges[r].addr)
+						  [map->ranges[r].len - 1];
+			}
+			vmb_server_unmap(map);
+		}
+		spin_lock(&pt->lock);
 	}
 	if (pt->hold && pt->nr_held < PKT_MAX_PACKETS) {
 		pt->held_data[pt->nr_held] = data;
@@ -989,6 +1014,197 @@ static void signal_flood_and_strays(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt->received, 1);
 }
 
+/* --- guest memory mapped for the back-end --------------------------------- */
+
+/* Fill a frame of guest memory with a pattern the test can recognize. */
+static void pt_fill_frame(struct pt *pt, unsigned int frame, u8 seed)
+{
+	u8 *p = page_address(sim_frame_page(pt->sim, frame));
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		p[i] = seed + i;
+}
+
+/*
+ * A buffer GPADL mapped for the back-end: its bytes are the guest's, the
+ * guest's teardown waits for the unmap, and the frames are released.
+ */
+static void map_gpadl_buffer(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	struct sim_guest *sim = pt->sim;
+	struct vmb_server_mapping *map;
+	u32 id = 0x900;
+	unsigned int f, i;
+	const u8 *b;
+
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, pt->relid, id, 4), 0);
+	f = sim->last_frame;
+	for (i = 0; i < 4; i++)
+		pt_fill_frame(pt, f + i, i * 16);
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, id, &map),
+			0);
+	KUNIT_ASSERT_EQ(test, map->nr_ranges, 1);
+	KUNIT_EXPECT_EQ(test, map->ranges[0].len, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), PKT_PAGES + 4);
+	b = map->ranges[0].addr;
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, b[i * PAGE_SIZE + 5], (u8)(i * 16 + 5));
+	/* The teardown waits for the unmap. */
+	sim->count = 0;
+	sim_teardown(sim, pt->relid, id);
+	sim_settle(sim);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 0);
+	vmb_server_unmap(map);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), PKT_PAGES);
+}
+
+/* What may not be mapped, and a mapping the back-end forgets. */
+static void map_gpadl_rules(struct kunit *test)
+{
+	struct pt *pt = pt_create(test, 0);
+	struct sim_guest *sim = pt->sim;
+	struct vmb_server_mapping *map;
+	u32 ring = pt_ring_gpadl(pt);
+
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, pt->relid, 0x900, 2), 0);
+	/* Not open yet. */
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
+			-ENOTCONN);
+	pt_open_gpadl(pt, ring);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, ring, &map),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x901, &map),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpadl(NULL, 0x900, &map),
+			-EINVAL);
+	/* Mapped twice, forgotten: the close unmaps both. */
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
+			0);
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
+			0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), PKT_PAGES + 4);
+	pt_close(pt);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
+}
+
+/* A GPA-direct packet: header of ranges, then the payload. */
+struct pt_gpa {
+	__le32 reserved;
+	__le32 range_count;
+	__le32 count0;
+	__le32 offset0;
+	__le64 pfn0;
+	__le32 count1;
+	__le32 offset1;
+	__le64 pfn1[2];
+} __packed;
+
+static void pt_gpa_init(struct pt_gpa *g, u64 pfn)
+{
+	*g = (struct pt_gpa) {
+		.range_count = cpu_to_le32(2),
+		.count0 = cpu_to_le32(100),
+		.offset0 = cpu_to_le32(50),
+		.pfn0 = cpu_to_le64(pfn),
+		.count1 = cpu_to_le32(4000),
+		.offset1 = cpu_to_le32(4000),
+		.pfn1 = { cpu_to_le64(pfn + 1), cpu_to_le64(pfn + 2) },
+	};
+}
+
+/* The external data of a GPA-direct packet, range by range. */
+static void external_data(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	unsigned int f = 200;
+	struct pt_gpa g;
+
+	pt_fill_frame(pt, f, 0x10);
+	pt_fill_frame(pt, f + 1, 0x20);
+	pt_fill_frame(pt, f + 2, 0x30);
+	pt_gpa_init(&g, SIM_GPFN_BASE + f);
+	pt->map_external = true;
+	KUNIT_ASSERT_TRUE(test, gr_send_parts(&pt->to_host,
+					      VMB_PACKET_DATA_GPA_DIRECT, REQ,
+					      9, &g, sizeof(g), "io", 2));
+	vmb_server_guest_signal(pt->sim->server,
+				vmb_server_channel_connection_id(pt->ch));
+	pt_flush(pt);
+	KUNIT_ASSERT_EQ(test, pt->received, 1);
+	KUNIT_ASSERT_EQ(test, pt->ext_ret, 0);
+	KUNIT_ASSERT_EQ(test, pt->ext_ranges, 2);
+	KUNIT_EXPECT_EQ(test, pt->lens[0], 8);	/* the payload, padded */
+	KUNIT_EXPECT_EQ(test, pt->ext_len[0], 100);
+	KUNIT_EXPECT_EQ(test, pt->ext_len[1], 4000);
+	KUNIT_EXPECT_EQ(test, pt->ext_head[0][0], (u8)(0x10 + 50));
+	KUNIT_EXPECT_EQ(test, pt->ext_tail[0], (u8)(0x10 + 149));
+	KUNIT_EXPECT_EQ(test, pt->ext_head[1][0], (u8)(0x20 + 4000));
+	/* The range crosses into its second frame, mapped right after. */
+	KUNIT_EXPECT_EQ(test, pt->ext_tail[1], (u8)(0x30 + 7999 - 4096));
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), PKT_PAGES);
+}
+
+struct pt_bad_gpa {
+	const char *name;
+	u32 range_count;
+	u32 count0;
+	u32 offset0;
+	u64 pfn;
+	int err;
+};
+
+static const struct pt_bad_gpa pt_bad_gpas[] = {
+	{ "no range", 0, 100, 0, SIM_GPFN_BASE + 200, -EINVAL },
+	{ "more ranges than the header holds", 3, 100, 0,
+	  SIM_GPFN_BASE + 200, -EINVAL },
+	{ "more ranges than the bound", 65, 100, 0, SIM_GPFN_BASE + 200,
+	  -EINVAL },
+	{ "empty range", 2, 0, 0, SIM_GPFN_BASE + 200, -EINVAL },
+	{ "offset past its frame", 2, 100, 4096, SIM_GPFN_BASE + 200,
+	  -EINVAL },
+	{ "range longer than its frames", 2, 8192, 0, SIM_GPFN_BASE + 200,
+	  -EINVAL },
+	{ "frame outside the guest", 2, 100, 0, 0x7, -EFAULT },
+};
+
+static void pt_bad_gpa_desc(const struct pt_bad_gpa *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pt_bad_gpa, pt_bad_gpas, pt_bad_gpa_desc);
+
+/*
+ * Malformed ranges are refused before anything is pinned; the back-end
+ * decides what becomes of the packet (here: completed), the channel lives.
+ */
+static void external_data_malformed(struct kunit *test)
+{
+	const struct pt_bad_gpa *c = test->param_value;
+	struct pt *pt = pt_open(test, 0);
+	struct pt_gpa g;
+
+	pt_gpa_init(&g, c->pfn);
+	g.range_count = cpu_to_le32(c->range_count);
+	g.count0 = cpu_to_le32(c->count0);
+	g.offset0 = cpu_to_le32(c->offset0);
+	pt->map_external = true;
+	KUNIT_ASSERT_TRUE(test, gr_send_parts(&pt->to_host,
+					      VMB_PACKET_DATA_GPA_DIRECT, 0,
+					      9, &g, sizeof(g), "io", 2));
+	vmb_server_guest_signal(pt->sim->server,
+				vmb_server_channel_connection_id(pt->ch));
+	pt_flush(pt);
+	KUNIT_ASSERT_EQ(test, pt->received, 1);
+	KUNIT_EXPECT_EQ(test, pt->ext_ret, c->err);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), PKT_PAGES);
+	KUNIT_EXPECT_FALSE(test, pt->ch->dp.failed);
+}
+
 /* --- concurrency ------------------------------------------------------- */
 
 #define PT_SENDS	2000
@@ -1075,13 +1291,15 @@ static void concurrent_senders(struct kunit *test)
 
 struct pt_flood {
 	struct pt *pt;
-	bool stop;
 	bool destroy;		/* the flood destroys the server itself */
+	bool ended;		/* the open ended, at_end is set */
 	unsigned int sent;
 	unsigned int at_end;	/* sent when the open ended */
-	struct completion ended;
 	struct completion done;
 };
+
+/* Packets the guest still writes once the open ended, room permitting. */
+#define PT_AFTER_END	20
 
 /*
  * A guest writing packets and signalling as fast as it can.  Told to, it
@@ -1095,8 +1313,11 @@ static int pt_flood_fn(void *data)
 	u32 conn = vmb_server_channel_connection_id(pt->ch);
 	struct vmb_server *server = pt->sim->server;
 	u8 payload[100] = {};
+	unsigned int tries = 0;
 
-	while (!READ_ONCE(f->stop)) {
+	/* Bounded after the end: a full ring takes no more. */
+	while (!smp_load_acquire(&f->ended) ||
+	       (f->sent < f->at_end + PT_AFTER_END && tries++ < 1000)) {
 		if (gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, f->sent,
 			    payload, sizeof(payload)))
 			f->sent++;
@@ -1104,7 +1325,7 @@ static int pt_flood_fn(void *data)
 			sim_guest_destroy_now(pt->sim);
 			server = NULL;
 			f->at_end = f->sent;
-			complete(&f->ended);
+			smp_store_release(&f->ended, true);
 		}
 		if (server)
 			vmb_server_guest_signal(server, conn);
@@ -1138,27 +1359,25 @@ static void end_during_traffic(struct kunit *test)
 	struct pt_flood f = { .pt = pt };
 	struct task_struct *t;
 
-	init_completion(&f.ended);
 	init_completion(&f.done);
 	t = kthread_run(pt_flood_fn, &f, "pt-flood");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
-	while (READ_ONCE(pt->received) < 200)
+	while (READ_ONCE(pt->received) < 50)
 		usleep_range(1000, 2000);
 	if (*cut == PT_CUT_CLOSE) {
 		pt_close(pt);
 		f.at_end = READ_ONCE(f.sent);
+		smp_store_release(&f.ended, true);
 	} else {
 		WRITE_ONCE(f.destroy, true);
-		wait_for_completion(&f.ended);
 	}
-	usleep_range(5000, 10000);
-	WRITE_ONCE(f.stop, true);
+	/* The guest writes PT_AFTER_END more, then stops by itself. */
 	wait_for_completion(&f.done);
 	kunit_info(test, "guest wrote %u packets, %u when the open ended; back-end took %u\n",
 		   f.sent, f.at_end, pt->received);
 	/* The premise: the guest was still writing when the open ended. */
 	KUNIT_EXPECT_GT(test, f.sent, f.at_end);
-	KUNIT_EXPECT_GE(test, pt->received, 200);
+	KUNIT_EXPECT_GE(test, pt->received, 50);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
 	KUNIT_EXPECT_FALSE(test, pt->ch->dp.mapped);
 	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
@@ -1274,8 +1493,13 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(backend_fails_packet),
 	KUNIT_CASE(signal_flood_and_strays),
 	KUNIT_CASE(kick_file_signals),
+	KUNIT_CASE(map_gpadl_buffer),
+	KUNIT_CASE(map_gpadl_rules),
+	KUNIT_CASE(external_data),
+	KUNIT_CASE_PARAM(external_data_malformed, pt_bad_gpa_gen_params),
 	KUNIT_CASE_SLOW(concurrent_senders),
-	KUNIT_CASE_PARAM(end_during_traffic, pt_cut_gen_params),
+	KUNIT_CASE_PARAM_ATTR(end_during_traffic, pt_cut_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 

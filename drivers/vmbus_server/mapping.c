@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory mapped for a back-end: a GPADL the guest made for the
+ * channel (KMCL VmbChannelMapGpadl: the receive and send buffers of network
+ * and storage devices), or the GPA-direct ranges of a received packet
+ * (KMCL VmbChannelPacketGetExternalData).
+ *
+ * A mapping pins its frames through the transport (which resolves them in
+ * the guest's memory and refuses frames outside it) and maps them with
+ * vmap().  It belongs to the channel's open: the back-end unmaps it, at the
+ * latest in its closed callback; whatever is still mapped when that
+ * returns is unmapped then, with a warning, so that no frame stays pinned
+ * past the open, whatever ended it.  A mapped GPADL's teardown waits for
+ * the unmap, as a ring's waits for the close.
+ */
+
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+#include <linux/vmalloc.h>
+
+#include "channel.h"
+#include "gpadl.h"
+#include "server.h"
+
+/*
+ * The most GPA ranges one packet may name.  Linux's storvsc and netvsc
+ * send one; the bound keeps the bookkeeping of a hostile packet small.
+ */
+#define VMB_MAX_EXTERNAL_RANGES		64
+
+struct vmb_mapping {
+	struct vmb_server_mapping pub;
+	struct list_head node;		/* on channel->mappings [lock] */
+	struct vmb_channel *channel;
+	struct vmb_gpadl *gpadl;	/* a GPADL mapping, else NULL */
+	void *base;
+	struct page **pages;
+	u64 *gpfns;
+	unsigned int nr_pages;
+	struct vmb_server_range ranges[];
+};
+
+static struct vmb_mapping *vmb_mapping_alloc(unsigned int nr_ranges,
+					     unsigned int nr_pages)
+{
+	struct vmb_mapping *m;
+
+	m = kzalloc(struct_size(m, ranges, nr_ranges), GFP_KERNEL);
+	if (!m)
+		return NULL;
+	m->gpfns = kvmalloc_array(nr_pages, sizeof(*m->gpfns), GFP_KERNEL);
+	m->pages = kvcalloc(nr_pages, sizeof(*m->pages), GFP_KERNEL);
+	if (!m->gpfns || !m->pages) {
+		kvfree(m->gpfns);
+		kvfree(m->pages);
+		kfree(m);
+		return NULL;
+	}
+	m->nr_pages = nr_pages;
+	m->pub.nr_ranges = nr_ranges;
+	m->pub.ranges = m->ranges;
+	return m;
+}
+
+static void vmb_mapping_free(struct vmb_mapping *m)
+{
+	kvfree(m->gpfns);
+	kvfree(m->pages);
+	kfree(m);
+}
+
+/* The frames: pinned, then mapped; the ranges' addresses then. */
+static int vmb_mapping_pin(struct vmb_channel *channel, struct vmb_mapping *m,
+			   const u32 *first_page, const u32 *byte_offset)
+{
+	struct vmb_server *server = channel->server;
+	unsigned int i;
+	int ret;
+
+	if (!server->ops->pin_guest_pages || !server->ops->unpin_guest_pages)
+		return -EOPNOTSUPP;
+	ret = server->ops->pin_guest_pages(server, m->gpfns, m->nr_pages,
+					   true, m->pages);
+	if (ret)
+		return ret;
+	m->base = vmap(m->pages, m->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!m->base) {
+		server->ops->unpin_guest_pages(server, m->pages, m->nr_pages);
+		return -ENOMEM;
+	}
+	for (i = 0; i < m->pub.nr_ranges; i++)
+		m->ranges[i].addr = m->base + first_page[i] * VMB_PAGE_SIZE +
+				    byte_offset[i];
+	return 0;
+}
+
+static void vmb_mapping_unpin(struct vmb_channel *channel,
+			      struct vmb_mapping *m)
+{
+	struct vmb_server *server = channel->server;
+
+	vunmap(m->base);
+	server->ops->unpin_guest_pages(server, m->pages, m->nr_pages);
+}
+
+/*
+ * Publish a mapping made while the lock was dropped, if the open it was
+ * made for still stands; else undo it.
+ */
+static int vmb_mapping_publish(struct vmb_channel *channel,
+			       struct vmb_mapping *m, u32 open_seq)
+{
+	struct vmb_server *server = channel->server;
+	bool open;
+
+	mutex_lock(&server->lock);
+	open = channel->open_seq == open_seq &&
+	       channel->guest_open != VMB_GUEST_CLOSED;
+	if (open)
+		list_add_tail(&m->node, &channel->mappings);
+	else if (m->gpadl)
+		vmb_gpadl_unmapped(server, m->gpadl);
+	mutex_unlock(&server->lock);
+	if (open)
+		return 0;
+	vmb_mapping_unpin(channel, m);
+	vmb_mapping_free(m);
+	return -ENOTCONN;
+}
+
+/**
+ * vmb_server_channel_map_gpadl() - map a GPADL the guest made for a channel
+ * @channel: an open channel
+ * @gpadl_id: the GPADL's id, as the guest told the back-end
+ * @map: where the mapping goes
+ *
+ * The GPADL must belong to @channel's relid, be complete, and not be the
+ * ring of an open.  Its frames are pinned and mapped in order as one range
+ * (a GPADL of several ranges must have whole pages in each; a single range
+ * may start inside its first page).  Until vmb_server_unmap() the guest's
+ * teardown of the GPADL waits, and its memory stays pinned.  The mapping
+ * ends with the open at the latest (see mapping.c).
+ *
+ * Context: process context, a state or packet callback included; may
+ * sleep.
+ * Return: 0; -EINVAL for a bad argument or a GPADL that is no buffer of
+ * @channel; -ENOTCONN when the channel is not open (or the open ended
+ * meanwhile); -EOPNOTSUPP when the transport cannot pin; the transport's
+ * errno; -ENOMEM.
+ */
+int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
+				 struct vmb_server_mapping **map)
+{
+	struct vmb_server *server;
+	const struct vmb_gpa_range *range;
+	struct vmb_gpadl *gpadl;
+	struct vmb_mapping *m = NULL;
+	u32 first = 0, offset = 0, open_seq = 0;
+	int ret = 0;
+
+	if (!channel || !channel->server || !map)
+		return -EINVAL;
+	server = channel->server;
+	might_sleep();
+	mutex_lock(&server->lock);
+	gpadl = channel->child_relid ?
+		vmb_gpadl_find(server, gpadl_id, channel->child_relid) : NULL;
+	if (channel->guest_open == VMB_GUEST_CLOSED) {
+		ret = -ENOTCONN;
+	} else if (!gpadl || gpadl->in_use) {
+		ret = -EINVAL;
+	} else {
+		range = (const void *)gpadl->ranges;
+		if (gpadl->range_count > 1) {
+			/* Several ranges join only as whole pages. */
+			ret = vmb_gpadl_is_paged(gpadl) ? 0 : -EINVAL;
+		} else {
+			offset = le32_to_cpu(range->byte_offset);
+		}
+	}
+	if (!ret) {
+		m = vmb_mapping_alloc(1, gpadl->page_count);
+		if (!m) {
+			ret = -ENOMEM;
+		} else {
+			vmb_gpadl_frames(gpadl, m->gpfns);
+			m->gpadl = gpadl;
+			m->ranges[0].len = vmb_gpadl_bytes(gpadl);
+			gpadl->maps++;
+			open_seq = channel->open_seq;
+		}
+	}
+	mutex_unlock(&server->lock);
+	if (ret)
+		return ret;
+
+	m->channel = channel;
+	ret = vmb_mapping_pin(channel, m, &first, &offset);
+	if (ret) {
+		mutex_lock(&server->lock);
+		vmb_gpadl_unmapped(server, gpadl);
+		mutex_unlock(&server->lock);
+		vmb_mapping_free(m);
+		return ret;
+	}
+	ret = vmb_mapping_publish(channel, m, open_seq);
+	if (!ret)
+		*map = &m->pub;
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_map_gpadl, VMBUS_SERVER);
+
+/*
+ * The GPA-direct header of a packet, copied out of the ring and checked:
+ * at most VMB_MAX_EXTERNAL_RANGES ranges, each at least a byte from an
+ * offset inside its first frame, all inside the packet's header area.
+ * Returns the number of frames, or a negative errno.
+ */
+static int vmb_external_parse(const u8 *hdr, u32 hdr_len, u32 *nr_ranges)
+{
+	u32 count, r, off = 8, frames = 0;
+	u64 n;
+
+	if (hdr_len < 8)
+		return -EINVAL;
+	count = get_unaligned_le32(hdr + 4);
+	if (!count || count > VMB_MAX_EXTERNAL_RANGES)
+		return -EINVAL;
+	for (r = 0; r < count; r++) {
+		u32 bytes, start;
+
+		if (hdr_len - off < sizeof(struct vmb_gpa_range))
+			return -EINVAL;
+		bytes = get_unaligned_le32(hdr + off);
+		start = get_unaligned_le32(hdr + off + 4);
+		if (!bytes || start >= VMB_PAGE_SIZE)
+			return -EINVAL;
+		n = DIV_ROUND_UP((u64)bytes + start, VMB_PAGE_SIZE);
+		off += sizeof(struct vmb_gpa_range);
+		if ((hdr_len - off) / sizeof(u64) < n)
+			return -EINVAL;
+		off += n * sizeof(u64);
+		frames += n;
+	}
+	*nr_ranges = count;
+	return frames;
+}
+
+/**
+ * vmb_server_packet_map_external() - map a GPA-direct packet's external data
+ * @packet: a packet from process_packet, not yet completed
+ * @map: where the mapping goes: one range per GPA range of the packet
+ *
+ * The ranges are copied from the ring and checked (at most 64, each inside
+ * the packet, starting inside its first frame); the frames are pinned
+ * through the transport, which refuses any outside the guest's memory, and
+ * mapped.  Unmap with vmb_server_unmap(), before completing the packet
+ * (KMCL: the external data is the packet's); the open's end unmaps it at
+ * the latest.
+ *
+ * Context: process context (process_packet included); may sleep.
+ * Return: 0; -EINVAL for a packet that is not GPA-direct or whose ranges
+ * are malformed; -ENOTCONN when the open ended; -EOPNOTSUPP when the
+ * transport cannot pin; the transport's errno; -ENOMEM.
+ */
+int vmb_server_packet_map_external(struct vmb_server_packet *packet,
+				   struct vmb_server_mapping **map)
+{
+	struct vmb_channel *channel;
+	struct vmb_mapping *m;
+	u32 hdr_len, nr_ranges = 0, r, off = 8, page = 0, open_seq;
+	u32 *first, *offset;
+	int frames, ret;
+	u8 *hdr;
+
+	if (!packet || !map || !packet->held ||
+	    packet->type != VMB_PACKET_DATA_GPA_DIRECT)
+		return -EINVAL;
+	might_sleep();
+	channel = packet->channel;
+	/* Copied once: the guest can rewrite the ring meanwhile. */
+	hdr_len = packet->offset - sizeof(struct vmb_packet_desc);
+	hdr = kmemdup(packet->start + sizeof(struct vmb_packet_desc), hdr_len,
+		      GFP_KERNEL);
+	if (!hdr)
+		return -ENOMEM;
+	frames = vmb_external_parse(hdr, hdr_len, &nr_ranges);
+	if (frames < 0) {
+		kfree(hdr);
+		return frames;
+	}
+	m = vmb_mapping_alloc(nr_ranges, frames);
+	first = kcalloc(2 * nr_ranges, sizeof(u32), GFP_KERNEL);
+	if (!m || !first) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	offset = first + nr_ranges;
+	for (r = 0; r < nr_ranges; r++) {
+		u32 bytes = get_unaligned_le32(hdr + off);
+		u32 n, i;
+
+		offset[r] = get_unaligned_le32(hdr + off + 4);
+		n = DIV_ROUND_UP(bytes + offset[r], VMB_PAGE_SIZE);
+		off += sizeof(struct vmb_gpa_range);
+		for (i = 0; i < n; i++, off += sizeof(u64))
+			m->gpfns[page + i] = get_unaligned_le64(hdr + off);
+		first[r] = page;
+		m->ranges[r].len = bytes;
+		page += n;
+	}
+	mutex_lock(&channel->server->lock);
+	open_seq = channel->open_seq;
+	mutex_unlock(&channel->server->lock);
+	m->channel = channel;
+	ret = vmb_mapping_pin(channel, m, first, offset);
+	if (!ret) {
+		ret = vmb_mapping_publish(channel, m, open_seq);
+		if (!ret)
+			*map = &m->pub;
+		m = NULL;	/* published, or freed */
+	}
+out:
+	if (m)
+		vmb_mapping_free(m);
+	kfree(first);
+	kfree(hdr);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_packet_map_external, VMBUS_SERVER);
+
+/* No longer on the channel's list: unpin and free. */
+static void vmb_mapping_end(struct vmb_channel *channel, struct vmb_mapping *m)
+{
+	vmb_mapping_unpin(channel, m);
+	vmb_mapping_free(m);
+}
+
+/**
+ * vmb_server_unmap() - end a mapping
+ * @map: from vmb_server_channel_map_gpadl() or
+ *	vmb_server_packet_map_external(), or %NULL
+ *
+ * A mapped GPADL's teardown, if the guest asked for it, completes now.
+ *
+ * Context: process context; may sleep.
+ */
+void vmb_server_unmap(struct vmb_server_mapping *map)
+{
+	struct vmb_mapping *m;
+	struct vmb_server *server;
+
+	if (!map)
+		return;
+	m = container_of(map, struct vmb_mapping, pub);
+	server = m->channel->server;
+	might_sleep();
+	mutex_lock(&server->lock);
+	list_del(&m->node);
+	if (m->gpadl)
+		vmb_gpadl_unmapped(server, m->gpadl);
+	mutex_unlock(&server->lock);
+	vmb_mapping_end(m->channel, m);
+	vmb_tx(server);
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_unmap, VMBUS_SERVER);
+
+/**
+ * vmb_mapping_close() - end what a back-end left mapped when its open ended
+ * @channel: the channel; its state work calls this after closed
+ */
+void vmb_mapping_close(struct vmb_channel *channel)
+{
+	struct vmb_server *server = channel->server;
+	struct vmb_mapping *m, *tmp;
+	unsigned int left = 0;
+	LIST_HEAD(ended);
+
+	mutex_lock(&server->lock);
+	list_for_each_entry_safe(m, tmp, &channel->mappings, node) {
+		list_move_tail(&m->node, &ended);
+		if (m->gpadl)
+			vmb_gpadl_unmapped(server, m->gpadl);
+		left++;
+	}
+	mutex_unlock(&server->lock);
+	list_for_each_entry_safe(m, tmp, &ended, node)
+		vmb_mapping_end(channel, m);
+	if (left)
+		vmb_warn(server, "channel %u: closed with %u mappings left; unmapped\n",
+			 channel->dp.child_relid, left);
+}
