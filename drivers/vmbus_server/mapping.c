@@ -18,7 +18,6 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
-#include <linux/unaligned.h>
 #include <linux/vmalloc.h>
 
 #include "channel.h"
@@ -219,6 +218,20 @@ EXPORT_SYMBOL_NS_GPL(vmb_server_channel_map_gpadl, VMBUS_SERVER);
  * offset inside its first frame, all inside the packet's header area.
  * Returns the number of frames, or a negative errno.
  */
+/*
+ * The header is a kmalloc() copy and its fields sit at multiples of their
+ * size (8-byte ranges of 4-byte counts and 8-byte frames): aligned.
+ */
+static u32 vmb_hdr32(const u8 *hdr, u32 off)
+{
+	return le32_to_cpu(*(const __le32 *)(hdr + off));
+}
+
+static u64 vmb_hdr64(const u8 *hdr, u32 off)
+{
+	return le64_to_cpu(*(const __le64 *)(hdr + off));
+}
+
 static int vmb_external_parse(const u8 *hdr, u32 hdr_len, u32 *nr_ranges)
 {
 	u32 count, r, off = 8, frames = 0;
@@ -226,7 +239,7 @@ static int vmb_external_parse(const u8 *hdr, u32 hdr_len, u32 *nr_ranges)
 
 	if (hdr_len < 8)
 		return -EINVAL;
-	count = get_unaligned_le32(hdr + 4);
+	count = vmb_hdr32(hdr, 4);
 	if (!count || count > VMB_MAX_EXTERNAL_RANGES)
 		return -EINVAL;
 	for (r = 0; r < count; r++) {
@@ -234,8 +247,8 @@ static int vmb_external_parse(const u8 *hdr, u32 hdr_len, u32 *nr_ranges)
 
 		if (hdr_len - off < sizeof(struct vmb_gpa_range))
 			return -EINVAL;
-		bytes = get_unaligned_le32(hdr + off);
-		start = get_unaligned_le32(hdr + off + 4);
+		bytes = vmb_hdr32(hdr, off);
+		start = vmb_hdr32(hdr, off + 4);
 		if (!bytes || start >= VMB_PAGE_SIZE)
 			return -EINVAL;
 		n = DIV_ROUND_UP((u64)bytes + start, VMB_PAGE_SIZE);
@@ -300,14 +313,14 @@ int vmb_server_packet_map_external(struct vmb_server_packet *packet,
 	}
 	offset = first + nr_ranges;
 	for (r = 0; r < nr_ranges; r++) {
-		u32 bytes = get_unaligned_le32(hdr + off);
+		u32 bytes = vmb_hdr32(hdr, off);
 		u32 n, i;
 
-		offset[r] = get_unaligned_le32(hdr + off + 4);
+		offset[r] = vmb_hdr32(hdr, off + 4);
 		n = DIV_ROUND_UP(bytes + offset[r], VMB_PAGE_SIZE);
 		off += sizeof(struct vmb_gpa_range);
 		for (i = 0; i < n; i++, off += sizeof(u64))
-			m->gpfns[page + i] = get_unaligned_le64(hdr + off);
+			m->gpfns[page + i] = vmb_hdr64(hdr, off);
 		first[r] = page;
 		m->ranges[r].len = bytes;
 		page += n;

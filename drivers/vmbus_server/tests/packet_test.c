@@ -1315,7 +1315,10 @@ static int pt_flood_fn(void *data)
 	u8 payload[100] = {};
 	unsigned int tries = 0;
 
-	/* Bounded after the end: a full ring takes no more. */
+	/*
+	 * Bounded after the end: a full ring takes no more.  Acquire: the
+	 * end's at_end is seen with it.
+	 */
 	while (!smp_load_acquire(&f->ended) ||
 	       (f->sent < f->at_end + PT_AFTER_END && tries++ < 1000)) {
 		if (gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, f->sent,
@@ -1325,6 +1328,7 @@ static int pt_flood_fn(void *data)
 			sim_guest_destroy_now(pt->sim);
 			server = NULL;
 			f->at_end = f->sent;
+			/* at_end before the flag (this thread reads both). */
 			smp_store_release(&f->ended, true);
 		}
 		if (server)
@@ -1367,6 +1371,7 @@ static void end_during_traffic(struct kunit *test)
 	if (*cut == PT_CUT_CLOSE) {
 		pt_close(pt);
 		f.at_end = READ_ONCE(f.sent);
+		/* at_end before the flag the flood reads it by. */
 		smp_store_release(&f.ended, true);
 	} else {
 		WRITE_ONCE(f.destroy, true);

@@ -75,7 +75,7 @@ has_event() { event_of "$1" >/dev/null; }
 # Key events (EV_KEY) of code $2 (hex) with value $3 in input_event file $1.
 key_events() {
 	hexdump -v -e '24/1 "%02x" "\n"' "$1" |
-		grep -c "^.\{32\}0100$2000$3000000\$"
+		grep -c "^.\{32\}0100${2}00${3}000000\$"
 }
 
 class_name() {
