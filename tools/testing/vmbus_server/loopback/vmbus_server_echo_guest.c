@@ -91,6 +91,8 @@ static int echo_probe(struct hv_device *dev,
 	spin_lock_init(&e->lock);
 	INIT_DELAYED_WORK(&e->retry, echo_retry);
 	hv_set_drvdata(dev, e);
+	/* Linux copies each packet out of the ring into a buffer this big. */
+	dev->channel->max_pkt_size = ECHO_BUF_SIZE;
 	ret = vmbus_open(dev->channel, ECHO_RING_SIZE, ECHO_RING_SIZE, NULL, 0,
 			 echo_callback, e);
 	if (ret) {
