@@ -1014,6 +1014,104 @@ static void signal_flood_and_strays(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt->received, 1);
 }
 
+/* --- a hostile guest, at random ------------------------------------------ */
+
+#define PT_FUZZ_MIN_MS		1000
+#define PT_FUZZ_MIN_RUNS	2000
+#define PT_FUZZ_MAX_RUNS	20000
+
+/* The guest sets its rings up again and reopens on the same GPADL. */
+static void pt_reopen(struct pt *pt, u32 id)
+{
+	pt_close(pt);
+	gr_init(&pt->to_host, pt->to_host.ctl, pt->to_host.buf,
+		pt->to_host.size, 0);
+	gr_init(&pt->to_guest, pt->to_guest.ctl, pt->to_guest.buf,
+		pt->to_guest.size, 0);
+	pt_open_gpadl(pt, id);
+}
+
+/*
+ * A structured fuzzer of an open channel: each run the guest writes a
+ * good packet, a packet with random descriptor fields, random bytes under
+ * a random write index, or a random read index on the host's ring (and the
+ * host sends); then it signals.  The host must hand over the good packets
+ * and fail the channel on the rest, never crash or leak; a failed channel
+ * is reopened.  Reports what reached the back-end and each fault.
+ */
+static void fuzz_open_channel(struct kunit *test)
+{
+	struct pt *pt = pt_create(test, 2048);
+	u32 conn, id = pt_ring_gpadl(pt), runs, kind[4] = {}, reopens = 0;
+	u64 faults = 0, until = ktime_get_ns() + PT_FUZZ_MIN_MS * NSEC_PER_MSEC;
+	struct vmb_packet_desc desc;
+	u8 data[256], out[64];
+	unsigned int i;
+	u16 type, flags;
+	u64 tid;
+
+	pt_open_gpadl(pt, id);
+	conn = vmb_server_channel_connection_id(pt->ch);
+	for (runs = 0; runs < PT_FUZZ_MAX_RUNS &&
+	     (runs < PT_FUZZ_MIN_RUNS || ktime_get_ns() < until); runs++) {
+		u32 r = get_random_u32(), k = r % 10;
+		u32 w = le32_to_cpu(pt->to_host.ctl->write_index);
+
+		get_random_bytes(data, sizeof(data));
+		if (k < 6) {
+			kind[0]++;
+			gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND,
+				r & 0x100 ? REQ : 0, runs, data, r % 200);
+		} else if (k < 8) {
+			kind[1]++;
+			desc = (struct vmb_packet_desc) {
+				.type = cpu_to_le16(6 + (r >> 8) % 7),
+				.offset8 = cpu_to_le16((r >> 12) % 8),
+				.len8 = cpu_to_le16((r >> 16) % 40),
+			};
+			gr_put(&pt->to_host, w, &desc, sizeof(desc));
+			WRITE_ONCE(pt->to_host.ctl->write_index,
+				   cpu_to_le32((w + ((r >> 22) % 64) * 8) %
+					       PKT_RING_SIZE));
+		} else if (k < 9) {
+			kind[2]++;
+			gr_put(&pt->to_host, w, data, sizeof(data));
+			WRITE_ONCE(pt->to_host.ctl->write_index,
+				   cpu_to_le32(r % (PKT_RING_SIZE + 64)));
+		} else {
+			kind[3]++;
+			WRITE_ONCE(pt->to_guest.ctl->read_index,
+				   cpu_to_le32(r % (2 * PKT_RING_SIZE)));
+			vmb_server_packet_send(pt->ch, data, 64, 0, NULL, NULL);
+			/* The guest's own view is garbage now: it skips all. */
+			WRITE_ONCE(pt->to_guest.ctl->read_index,
+				   pt->to_guest.ctl->write_index);
+		}
+		vmb_server_guest_signal(pt->sim->server, conn);
+		pt_flush(pt);
+		/* The guest takes what the host sent it (completions). */
+		while (!READ_ONCE(pt->ch->dp.failed) &&
+		       gr_recv(test, &pt->to_guest, out, sizeof(out), &type,
+			       &flags, &tid) >= 0)
+			;
+		if (READ_ONCE(pt->ch->dp.failed)) {
+			reopens++;
+			pt_reopen(pt, id);
+		}
+	}
+	for (i = 0; i < VMB_DP_FAULT_COUNT; i++)
+		faults += pt->ch->dp.faults[i];
+	kunit_info(test, "%u runs (%u good packets, %u bad descriptors, %u random writes, %u bad read indices): %u packets to the back-end, %llu faults, %u reopens\n",
+		   runs, kind[0], kind[1], kind[2], kind[3], pt->received,
+		   faults, reopens);
+	/* The premise: both good packets and faults reached the server. */
+	KUNIT_EXPECT_GT(test, pt->received, runs / 20);
+	KUNIT_EXPECT_GT(test, faults, 0);
+	KUNIT_EXPECT_GT(test, reopens, 0);
+	pt_close(pt);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
+}
+
 /* --- guest memory mapped for the back-end --------------------------------- */
 
 /* Fill a frame of guest memory with a pattern the test can recognize. */
@@ -1498,6 +1596,7 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(backend_fails_packet),
 	KUNIT_CASE(signal_flood_and_strays),
 	KUNIT_CASE(kick_file_signals),
+	KUNIT_CASE_SLOW(fuzz_open_channel),
 	KUNIT_CASE(map_gpadl_buffer),
 	KUNIT_CASE(map_gpadl_rules),
 	KUNIT_CASE(external_data),
