@@ -262,10 +262,10 @@ static void vmb_dp_release(struct vmb_channel *channel,
 	/*
 	 * A guest signals only when the host had read everything it wrote
 	 * before, so it did not signal what it wrote while packets were
-	 * held: look again.  The data work itself looks again anyway.
+	 * held: look again.  Also from the data work itself: a release in
+	 * processing_complete comes after its last look.
 	 */
-	if ((moved || was_full) && dp->rx_on &&
-	    current_work() != &dp->work)
+	if ((moved || was_full) && dp->rx_on)
 		vmb_datapath_kick(channel);
 	spin_unlock_irqrestore(&dp->lock, flags);
 }

@@ -358,6 +358,8 @@ static void vmb_mapping_end(struct vmb_channel *channel, struct vmb_mapping *m)
  *	vmb_server_packet_map_external(), or %NULL
  *
  * A mapped GPADL's teardown, if the guest asked for it, completes now.
+ * Call it at the latest from the channel's closed callback: once that
+ * returned, the server ended the mapping itself and @map is gone.
  *
  * Context: process context; may sleep.
  */

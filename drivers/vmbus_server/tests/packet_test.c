@@ -49,6 +49,12 @@ struct pt {
 	u32 sums[PKT_MAX_PACKETS];
 	u8 reply[32];			/* completion payload */
 	u32 reply_len;
+	/*
+	 * processing_complete writes one more packet as the guest (which
+	 * does not signal it: a packet is held), then completes the held.
+	 */
+	bool batch_writes;
+	unsigned int batch_signals;
 	/* Map each packet's external data, note it, unmap it. */
 	bool map_external;
 	int ext_ret;
@@ -127,8 +133,18 @@ static void pt_batch(struct vmb_channel *channel, unsigned int count)
 {
 	struct sim_guest *sim = vmb_server_channel_context(channel);
 	struct pt *pt = sim->backend;
+	unsigned int before;
 
 	pt->batches++;
+	if (!pt->batch_writes)
+		return;
+	pt->batch_writes = false;
+	before = pt->to_host.signals;
+	gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, 0, 2, "late", 4);
+	pt->batch_signals = pt->to_host.signals - before;
+	pt->hold = false;
+	while (pt->nr_held)
+		vmb_server_packet_complete(pt->held[--pt->nr_held], NULL, 0);
 }
 
 static const struct vmb_server_packet_callbacks pt_callbacks = {
@@ -576,6 +592,26 @@ static void recv_masks_while_reading(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt->nr_held, 2);
 	vmb_server_packet_complete(pt->held[0], NULL, 0);
 	vmb_server_packet_complete(pt->held[1], NULL, 0);
+}
+
+/*
+ * The guest writes while the back-end holds a packet, so it does not
+ * signal; the back-end completes in processing_complete, after the data
+ * work's last look at the ring.  The release must look again.
+ */
+static void release_in_batch_end_looks_again(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+
+	pt->hold = true;
+	pt->batch_writes = true;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
+					      "first", 5));
+	/* The premise: the second packet came unsignalled. */
+	KUNIT_EXPECT_EQ(test, pt->batch_signals, 0);
+	KUNIT_EXPECT_EQ(test, pt->received, 2);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
+			le32_to_cpu(pt->to_host.ctl->write_index));
 }
 
 /* A back-end holding every slot stops the parsing, not the guest. */
@@ -1583,6 +1619,7 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(completion_only_when_requested),
 	KUNIT_CASE(recv_masks_while_reading),
 	KUNIT_CASE(recv_slots_bound),
+	KUNIT_CASE(release_in_batch_end_looks_again),
 	KUNIT_CASE(suspend_reclaims_held),
 	KUNIT_CASE(send_inband),
 	KUNIT_CASE(send_with_completion),

@@ -25,12 +25,16 @@ MUTANTS = {
         "suspend and closed callbacks run with the server's lock held",
         [("drivers/vmbus_server/channel_state.c",
           "\t\tif (cb && cb->suspend)\n\t\t\tcb->suspend(channel);\n"
+          "\t\tvmb_datapath_rx_reclaim(channel);\n"
           "\t\tmutex_lock(&server->lock);",
+          "\t\tvmb_datapath_rx_reclaim(channel);\n"
           "\t\tmutex_lock(&server->lock);\n"
           "\t\tif (cb && cb->suspend)\n\t\t\tcb->suspend(channel);"),
          ("drivers/vmbus_server/channel_state.c",
           "\t\tif (cb && cb->closed)\n\t\t\tcb->closed(channel);\n"
+          "\t\tvmb_mapping_close(channel);\n"
           "\t\tmutex_lock(&server->lock);",
+          "\t\tvmb_mapping_close(channel);\n"
           "\t\tmutex_lock(&server->lock);\n"
           "\t\tif (cb && cb->closed)\n\t\t\tcb->closed(channel);")]),
     "busy_drops_reply": (
@@ -91,6 +95,35 @@ MUTANTS = {
         [("drivers/vmbus_server/ring.c",
           "\tif (READ_ONCE(control->interrupt_mask))\n\t\treturn 0;\n",
           "")]),
+    "dp_release_skips_own_work": (
+        "a release in the data work itself does not look at the ring again",
+        [("drivers/vmbus_server/datapath.c",
+          "\tif ((moved || was_full) && dp->rx_on)\n",
+          "\tif ((moved || was_full) && dp->rx_on &&\n"
+          "\t    current_work() != &dp->work)\n")]),
+    "dp_consume_at_parse": (
+        "a packet handed to the back-end counts as completed for the "
+        "read index",
+        [("drivers/vmbus_server/datapath.c",
+          "\t\tpacket->held = true;\n\t\tpacket->done = false;",
+          "\t\tpacket->held = true;\n\t\tpacket->done = true;")]),
+    "dp_close_keeps_pins": (
+        "the end of an open leaves its ring frames pinned",
+        [("drivers/vmbus_server/datapath.c",
+          "\tvmb_ring_unmap(&dp->out);\n\tvmb_dp_unpin(channel);\n}",
+          "\tvmb_ring_unmap(&dp->out);\n}")]),
+    "dp_no_signal_after_open": (
+        "no signal follows a successful OPENCHANNEL_RESULT",
+        [("drivers/vmbus_server/connection.c",
+          "\tif (!ret && m->signal_relid && server->ops->signal_guest)",
+          "\tif (0)")]),
+    "dp_map_no_teardown_wait": (
+        "a GPADL mapped for a back-end is torn down at once",
+        [("drivers/vmbus_server/gpadl.c",
+          "\tif (gpadl->in_use || gpadl->maps) {\n"
+          "\t\tgpadl->state = VMB_GPADL_TEARING_DOWN;",
+          "\tif (gpadl->in_use) {\n"
+          "\t\tgpadl->state = VMB_GPADL_TEARING_DOWN;")]),
     "ring_pending_every_time": (
         "the guest waiting for room is signalled on every consume",
         [("drivers/vmbus_server/ring.c",
