@@ -400,9 +400,7 @@ static void vmb_dp_unpin(struct vmb_channel *channel)
 	if (dp->nr_pages)
 		server->ops->unpin_guest_pages(server, dp->pages, dp->nr_pages);
 	kvfree(dp->pages);
-	kvfree(dp->gpfns);
 	dp->pages = NULL;
-	dp->gpfns = NULL;
 	dp->nr_pages = 0;
 }
 
@@ -428,21 +426,22 @@ int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 	struct vmb_server *server = channel->server;
 	unsigned int count = ring->page_count;
 	unsigned long flags;
+	u64 *gpfns;
 	int ret;
 
 	might_sleep();
 	if (!server->ops->pin_guest_pages || !server->ops->unpin_guest_pages)
 		return -EOPNOTSUPP;
 	/* The GPADL's frames do not change while the open holds it. */
-	dp->gpfns = kvmalloc_array(count, sizeof(*dp->gpfns), GFP_KERNEL);
+	gpfns = kvmalloc_array(count, sizeof(*gpfns), GFP_KERNEL);
 	dp->pages = kvcalloc(count, sizeof(*dp->pages), GFP_KERNEL);
-	if (!dp->gpfns || !dp->pages) {
-		ret = -ENOMEM;
-		goto out_unpin;
+	ret = -ENOMEM;
+	if (gpfns && dp->pages) {
+		vmb_gpadl_frames(ring, gpfns);
+		ret = server->ops->pin_guest_pages(server, gpfns, count, true,
+						   dp->pages);
 	}
-	vmb_gpadl_frames(ring, dp->gpfns);
-	ret = server->ops->pin_guest_pages(server, dp->gpfns, count, true,
-					   dp->pages);
+	kvfree(gpfns);
 	if (ret)
 		goto out_unpin;
 	dp->nr_pages = count;

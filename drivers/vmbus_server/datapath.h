@@ -89,7 +89,6 @@ struct vmb_datapath {
 
 	/* Set up and released by the channel's state work only. */
 	struct page **pages;
-	u64 *gpfns;
 	unsigned int nr_pages;
 	struct vmb_ring in;	/* guest to host: read index [lock] */
 	struct vmb_ring out;	/* host to guest [lock] */

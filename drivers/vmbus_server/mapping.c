@@ -37,7 +37,7 @@ struct vmb_mapping {
 	struct vmb_gpadl *gpadl;	/* a GPADL mapping, else NULL */
 	void *base;
 	struct page **pages;
-	u64 *gpfns;
+	u64 *gpfns;			/* until they are pinned */
 	unsigned int nr_pages;
 	struct vmb_server_range ranges[];
 };
@@ -85,6 +85,9 @@ static int vmb_mapping_pin(struct vmb_channel *channel, struct vmb_mapping *m,
 					   true, m->pages);
 	if (ret)
 		return ret;
+	/* The pages say it all from now on. */
+	kvfree(m->gpfns);
+	m->gpfns = NULL;
 	m->base = vmap(m->pages, m->nr_pages, VM_MAP, PAGE_KERNEL);
 	if (!m->base) {
 		server->ops->unpin_guest_pages(server, m->pages, m->nr_pages);
