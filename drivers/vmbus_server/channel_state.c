@@ -116,8 +116,15 @@ void vmb_channel_send_offer(struct vmb_server *server,
 	channel->offered = true;
 }
 
+/*
+ * The one OPENCHANNEL_RESULT builder.  A success names its channel: a
+ * signal follows it once the transport took it, since packets the host
+ * wrote before the guest took the answer would otherwise wait (Linux
+ * storvsc ignores a signal that comes before, VMBUS.md section 9).
+ */
 static void vmb_post_open_result(struct vmb_server *server, u32 relid,
-				 u32 open_id, u32 status)
+				 u32 open_id, u32 status,
+				 const struct vmb_channel *opened)
 {
 	struct vmb_msg_open_result msg = {
 		.header.msgtype = cpu_to_le32(VMB_MSG_OPENCHANNEL_RESULT),
@@ -126,25 +133,11 @@ static void vmb_post_open_result(struct vmb_server *server, u32 relid,
 		.status = cpu_to_le32(status),
 	};
 
-	vmb_post(server, &msg, sizeof(msg));
-}
-
-/*
- * A successful open's answer is followed by a signal: packets the host
- * wrote before the guest took the answer would otherwise wait (Linux
- * storvsc ignores a signal that comes before, VMBUS.md section 9).
- */
-static void vmb_post_open_success(struct vmb_server *server,
-				  struct vmb_channel *channel, u32 open_id)
-{
-	struct vmb_msg_open_result msg = {
-		.header.msgtype = cpu_to_le32(VMB_MSG_OPENCHANNEL_RESULT),
-		.child_relid = cpu_to_le32(channel->child_relid),
-		.open_id = cpu_to_le32(open_id),
-	};
-
-	vmb_post_signal(server, &msg, sizeof(msg), channel->child_relid,
-			channel->target_vp);
+	if (opened)
+		vmb_post_signal(server, &msg, sizeof(msg), relid,
+				opened->target_vp);
+	else
+		vmb_post(server, &msg, sizeof(msg));
 }
 
 static void vmb_channel_open_result(struct vmb_server *server,
@@ -154,7 +147,7 @@ static void vmb_channel_open_result(struct vmb_server *server,
 	/* Replies belong to the connection that asked. */
 	if (epoch == server->conn_epoch)
 		vmb_post_open_result(server, channel->child_relid, open_id,
-				     status);
+				     status, NULL);
 }
 
 /**
@@ -406,7 +399,8 @@ static void vmb_channel_do_open(struct vmb_server *server,
 	}
 	if (wanted && !ret && req->epoch == server->conn_epoch) {
 		vmb_datapath_set_open(channel, true);
-		vmb_post_open_success(server, channel, req->open_id);
+		vmb_post_open_result(server, channel->child_relid,
+				     req->open_id, 0, channel);
 	} else {
 		vmb_channel_open_result(server, channel, req->epoch,
 					req->open_id, VMB_STATUS_UNSUCCESSFUL);
@@ -500,7 +494,8 @@ static int vmb_channel_refuse_open(struct vmb_server *server, u32 relid,
 				   u32 open_id, enum vmb_reject_reason reason,
 				   int err)
 {
-	vmb_post_open_result(server, relid, open_id, VMB_STATUS_UNSUCCESSFUL);
+	vmb_post_open_result(server, relid, open_id, VMB_STATUS_UNSUCCESSFUL,
+			     NULL);
 	return vmb_reject(server, reason, VMB_MSG_OPENCHANNEL, err);
 }
 

@@ -10,9 +10,13 @@
  *
  *	flush of a channel's work (disable, destroy, reset)
  *	  -> server->lock
+ *	    -> a channel's data path lock (datapath.h)
  *
- * and nothing is taken inside server->lock but the allocator and the
- * xarrays' own spinlocks.  A channel's callbacks run only in its work item
+ * and nothing else is taken inside server->lock but the allocator and the
+ * xarrays' own spinlocks.  The data path lock is innermost; the only
+ * transport op called under a lock is signal_guest, under it (so it must
+ * not sleep).  A channel's state work flushes its data work with no lock
+ * held.  A channel's callbacks run only in its work item
  * (see channel_state.c), which the workqueue never runs twice at once: that
  * serializes one channel's callbacks, and leaves different channels'
  * callbacks independent.  Entry points that may sleep say so with

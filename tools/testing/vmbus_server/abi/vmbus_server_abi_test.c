@@ -524,15 +524,15 @@ struct abi_case {
 	u8 instance_tag;
 };
 
-/* (0, 5) and (0xffff, 0xffff) are the edges the setter accepts; the Win7
- * case has no optional MMIO field on the wire yet.
+/* (0, 5) and (0xffff, 0xffff) are the edges the setter accepts; 2.4 is the
+ * oldest version the server negotiates (no pipe, the standard user data).
  */
 static const struct abi_case abi_cases[] = {
 	{ "5.3 pipe mmio 8/16", VERSION_WIN10_V5_3, 8, 16, true, 1 },
 	{ "5.3 pipe mmio 0/5", VERSION_WIN10_V5_3, 0, 5, true, 2 },
 	{ "5.3 pipe mmio 65535/65535", VERSION_WIN10_V5_3, 0xffff, 0xffff,
 	  true, 3 },
-	{ "1.1 mmio 8/16", VERSION_WIN7, 8, 16, false, 4 },
+	{ "2.4 mmio 8/16", VERSION_WIN8, 8, 16, false, 4 },
 };
 
 static const guid_t abi_type =
@@ -608,7 +608,6 @@ static void abi_check_offer(const struct abi_case *c,
 {
 	const struct vmbus_channel_offer_channel *o = (const void *)cap->offer;
 	u16 flags = VMBUS_CHANNEL_ENUMERATE_DEVICE_INTERFACE;
-	u16 optional = c->version >= VERSION_WIN8 ? c->mmio_optional : 0;
 	guid_t instance = abi_instance(c);
 	const u8 *user_def = o->offer.u.std.user_def;
 	size_t user_len = MAX_USER_DEFINED_BYTES;
@@ -645,9 +644,9 @@ static void abi_check_offer(const struct abi_case *c,
 	abi_check(o->offer.mmio_megabytes == c->mmio,
 		  "%s: offer.mmio_megabytes (@58) %u (got %u)", c->name,
 		  c->mmio, o->offer.mmio_megabytes);
-	abi_check(o->offer.reserved3 == optional,
+	abi_check(o->offer.reserved3 == c->mmio_optional,
 		  "%s: offer.reserved3, optional MMIO (@182) %u (got %u)",
-		  c->name, optional, o->offer.reserved3);
+		  c->name, c->mmio_optional, o->offer.reserved3);
 	if (c->pipe)
 		abi_check(o->offer.u.pipe.pipe_mode == VMBUS_PIPE_TYPE_MESSAGE,
 			  "%s: offer.u.pipe.pipe_mode VMBUS_PIPE_TYPE_MESSAGE",

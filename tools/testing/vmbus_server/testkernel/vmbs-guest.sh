@@ -167,11 +167,12 @@ capture-keys)
 	mkdir -p /tmp
 	cat "/dev/input/$ev" >/tmp/keys.ev &
 	pid=$!
-	usleep 500000
+	# Nothing is buffered for a reader that has not opened it yet.
+	wait_until 30 sh -c "ls -l /proc/$pid/fd | grep -q /dev/input/" ||
+		echo "the reader did not open /dev/input/$ev"
 	echo "$2" >/sys/module/vmbus_server_kbd/parameters/keys
-	# Each press and release is at least EV_KEY and EV_SYN: 48 bytes.
-	wait_until 60 sh -c "[ \$(wc -c </tmp/keys.ev) -ge $(($2 * 96)) ]"
-	usleep 500000
+	# A press or release is EV_MSC, EV_KEY and EV_SYN: 72 bytes.
+	wait_until 60 sh -c "[ \$(wc -c </tmp/keys.ev) -ge $(($2 * 144)) ]"
 	kill "$pid"
 	echo "$ev: $(key_events /tmp/keys.ev 1e 01) presses," \
 		"$(key_events /tmp/keys.ev 1e 00) releases of KEY_A"
