@@ -178,15 +178,23 @@ static void pt_flush(struct pt *pt)
 	} while (work_pending(&pt->ch->dp.work));
 }
 
+/* The guest signals the channel; the host works until it is done. */
+static void pt_signal(struct pt *pt)
+{
+	vmb_server_guest_signal(pt->sim->server,
+				vmb_server_channel_connection_id(pt->ch));
+	pt_flush(pt);
+}
+
 /* Signal the host as the guest's ring code asked, and let it work. */
 static void pt_kick(struct pt *pt, unsigned int *seen)
 {
-	if (*seen != pt->to_host.signals + pt->to_guest.signals) {
-		*seen = pt->to_host.signals + pt->to_guest.signals;
-		vmb_server_guest_signal(pt->sim->server,
-					vmb_server_channel_connection_id(pt->ch));
+	if (*seen == pt->to_host.signals + pt->to_guest.signals) {
+		pt_flush(pt);
+		return;
 	}
-	pt_flush(pt);
+	*seen = pt->to_host.signals + pt->to_guest.signals;
+	pt_signal(pt);
 }
 
 static bool pt_guest_send(struct pt *pt, u16 type, u16 flags, u64 trans_id,
@@ -490,9 +498,7 @@ static void recv_out_of_order(struct kunit *test)
 						VMB_PACKET_DATA_INBAND, 0, i,
 						data, 40));
 	KUNIT_EXPECT_EQ(test, pt->to_host.signals, 1);
-	vmb_server_guest_signal(pt->sim->server,
-				vmb_server_channel_connection_id(pt->ch));
-	pt_flush(pt);
+	pt_signal(pt);
 	KUNIT_ASSERT_EQ(test, pt->nr_held, 4);
 	for (i = 3; i >= 1; i--) {
 		vmb_server_packet_complete(pt->held[i], NULL, 0);
@@ -589,9 +595,7 @@ static void recv_masks_while_reading(struct kunit *test)
 					0, 2, "b", 1));
 	/* Not empty before (the held packet): no signal needed. */
 	KUNIT_EXPECT_EQ(test, pt->to_host.signals, before + 1);
-	vmb_server_guest_signal(pt->sim->server,
-				vmb_server_channel_connection_id(pt->ch));
-	pt_flush(pt);
+	pt_signal(pt);
 	KUNIT_EXPECT_EQ(test, pt->nr_held, 2);
 	vmb_server_packet_complete(pt->held[0], NULL, 0);
 	vmb_server_packet_complete(pt->held[1], NULL, 0);
@@ -628,9 +632,7 @@ static void recv_slots_bound(struct kunit *test)
 	       gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, 0, sent, NULL, 0))
 		sent++;
 	KUNIT_ASSERT_EQ(test, sent, VMB_RX_SLOTS + 16);
-	vmb_server_guest_signal(pt->sim->server,
-				vmb_server_channel_connection_id(pt->ch));
-	pt_flush(pt);
+	pt_signal(pt);
 	KUNIT_EXPECT_EQ(test, pt->nr_held, VMB_RX_SLOTS);
 	/*
 	 * Completing the oldest lets one more in, which is completed at once
@@ -970,12 +972,7 @@ static const struct pt_bad pt_bad_cases[] = {
 	  VMB_DP_RING + VMB_RING_TRUNCATED },
 };
 
-static void pt_bad_desc(const struct pt_bad *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(pt_bad, pt_bad_cases, pt_bad_desc);
+KUNIT_ARRAY_PARAM_DESC(pt_bad, pt_bad_cases, name);
 
 /*
  * A malicious ring state fails the channel: counted, the back-end told
@@ -995,9 +992,7 @@ static void hostile_ring_fails_channel(struct kunit *test)
 	pt->to_host.ctl->write_index =
 		cpu_to_le32(c->write_index ?: 64);
 	pt->sim->events[0] = 0;
-	vmb_server_guest_signal(pt->sim->server,
-				vmb_server_channel_connection_id(pt->ch));
-	pt_flush(pt);
+	pt_signal(pt);
 	sim_settle(pt->sim);
 	KUNIT_EXPECT_EQ(test, pt->ch->dp.faults[c->fault], 1);
 	KUNIT_EXPECT_TRUE(test, pt->ch->dp.failed);
@@ -1268,9 +1263,7 @@ static void external_data(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, gr_send_parts(&pt->to_host,
 					      VMB_PACKET_DATA_GPA_DIRECT, REQ,
 					      9, &g, sizeof(g), "io", 2));
-	vmb_server_guest_signal(pt->sim->server,
-				vmb_server_channel_connection_id(pt->ch));
-	pt_flush(pt);
+	pt_signal(pt);
 	KUNIT_ASSERT_EQ(test, pt->received, 1);
 	KUNIT_ASSERT_EQ(test, pt->ext_ret, 0);
 	KUNIT_ASSERT_EQ(test, pt->ext_ranges, 2);
@@ -1308,12 +1301,7 @@ static const struct pt_bad_gpa pt_bad_gpas[] = {
 	{ "frame outside the guest", 2, 100, 0, 0x7, -EFAULT },
 };
 
-static void pt_bad_gpa_desc(const struct pt_bad_gpa *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(pt_bad_gpa, pt_bad_gpas, pt_bad_gpa_desc);
+KUNIT_ARRAY_PARAM_DESC(pt_bad_gpa, pt_bad_gpas, name);
 
 /*
  * Malformed ranges are refused before anything is pinned; the back-end
@@ -1333,9 +1321,7 @@ static void external_data_malformed(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, gr_send_parts(&pt->to_host,
 					      VMB_PACKET_DATA_GPA_DIRECT, 0,
 					      9, &g, sizeof(g), "io", 2));
-	vmb_server_guest_signal(pt->sim->server,
-				vmb_server_channel_connection_id(pt->ch));
-	pt_flush(pt);
+	pt_signal(pt);
 	KUNIT_ASSERT_EQ(test, pt->received, 1);
 	KUNIT_EXPECT_EQ(test, pt->ext_ret, c->err);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), PKT_PAGES);
