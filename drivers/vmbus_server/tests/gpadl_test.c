@@ -397,12 +397,7 @@ static void gpadl_teardown_then_rescind(struct kunit *test)
 	sim_open_channel(sim, ch);
 	KUNIT_EXPECT_EQ(test, 0, sim_teardown(sim, 1, 0x101));
 	sim->count = 0;
-	vmb_server_channel_disable(ch);
-	/*
-	 * Disable returns with both queued; the channel's work may still be
-	 * handing them to the transport (disable then leaves that to it).
-	 */
-	sim_settle(sim);
+	sim_disable(sim, ch);
 	KUNIT_ASSERT_EQ(test, sim->count, 2);
 	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 0), VMB_MSG_GPADL_TORNDOWN);
 	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 1),

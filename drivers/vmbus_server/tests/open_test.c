@@ -427,7 +427,7 @@ static void disable_never_waits(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, vmb_server_channel_start(ch), 0);
 	sim_open_channel(sim, ch);
-	vmb_server_channel_disable(ch);
+	sim_disable(sim, ch);
 	KUNIT_EXPECT_STREQ(test, sim->events,
 			   "opened started post_started suspend closed");
 	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),

@@ -170,12 +170,15 @@ static void pt_done(struct vmb_channel *channel, void *context, int status,
 		       min_t(u32, len, sizeof(pt->done_data)));
 }
 
-/* Let the channel's data work run to its end. */
+/*
+ * Let the channel's data work run to its end: until a flush finds it idle.
+ * Not flush then work_pending(): a run queued by the last one may already
+ * be running, no longer pending, when the flush returns.
+ */
 static void pt_flush(struct pt *pt)
 {
-	do {
-		flush_work(&pt->ch->dp.work);
-	} while (work_pending(&pt->ch->dp.work));
+	while (flush_work(&pt->ch->dp.work))
+		;
 }
 
 /* The guest signals the channel; the host works until it is done. */

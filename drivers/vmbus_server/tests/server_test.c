@@ -95,7 +95,7 @@ static void rescind_holds_relid_until_released(struct kunit *test)
 	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
 	a = sim_channel_enabled(sim, 1);
 	KUNIT_ASSERT_EQ(test, relid_of(a), 1);
-	vmb_server_channel_disable(a);
+	sim_disable(sim, a);
 	rescind = sim_last(sim, VMB_MSG_RESCIND_CHANNELOFFER, sizeof(*rescind));
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(rescind->child_relid), 1);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(rescind->header.padding), 0);

@@ -329,12 +329,24 @@ bool sim_is_open(struct vmb_channel *channel)
 	return READ_ONCE(channel->guest_open) == VMB_GUEST_OPEN;
 }
 
+/*
+ * Disable a channel and let what it queued reach the guest.  Disable
+ * returns with the rescind queued; the channel's work may still be handing
+ * it to the transport (a vmb_tx() that finds another sender leaves it to
+ * that one).
+ */
+void sim_disable(struct sim_guest *sim, struct vmb_channel *channel)
+{
+	vmb_server_channel_disable(channel);
+	sim_settle(sim);
+}
+
 /* Disable an offered channel the way a guest driver answers it. */
 void sim_disable_released(struct sim_guest *sim, struct vmb_channel *channel)
 {
 	u32 relid = vmb_server_channel_relid(channel);
 
-	vmb_server_channel_disable(channel);
+	sim_disable(sim, channel);
 	KUNIT_EXPECT_EQ(sim->test, sim_msg_type(sim, sim->count - 1),
 			VMB_MSG_RESCIND_CHANNELOFFER);
 	KUNIT_EXPECT_EQ(sim->test, 0,

@@ -100,6 +100,7 @@ void *sim_map_frames(struct sim_guest *sim, unsigned int frame,
 		     unsigned int count);
 void sim_event(struct vmb_channel *channel, const char *event);
 bool sim_is_open(struct vmb_channel *channel);
+void sim_disable(struct sim_guest *sim, struct vmb_channel *channel);
 void sim_disable_released(struct sim_guest *sim, struct vmb_channel *channel);
 
 int sim_send(struct sim_guest *sim, u32 conn_id, const void *msg, size_t len);
