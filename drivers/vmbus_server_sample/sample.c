@@ -2,11 +2,12 @@
 /*
  * Sample VMBus server device back-end.
  *
- * Offers one channel configured like a synthetic video device, the way a
- * real back-end would, on a server whose guest this module plays itself:
- * the transport does not reach a VM but logs every host-to-guest message
- * decoded field by field, so loading the module shows exactly what a
- * guest's VMBus driver would receive.
+ * Offers one channel configured like a synthetic video device, with MMIO
+ * space, and serves the first step of its protocol over the channel's
+ * rings: the guest asks for a protocol version, the back-end answers
+ * whether it speaks it.  The VM is played by the module (sample_guest.c):
+ * loading it logs every message a guest's VMBus driver would receive,
+ * decoded field by field, and the request and its answer.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -21,7 +22,8 @@
 #include <linux/uuid.h>
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
-#include <linux/workqueue.h>
+
+#include "sample.h"
 
 static ushort mmio_mb = 8;
 module_param(mmio_mb, ushort, 0444);
@@ -51,204 +53,84 @@ static const guid_t sample_instance =
 #define SAMPLE_MAX_PACKET_SIZE		0x20000
 #define SAMPLE_FLAGS	VMB_SERVER_CHANNEL_INIT_FLAG_ENUMERATE_DEVICE_INTERFACE
 
-/* Linux guests take host messages on this SINT (VMBUS.md §3). */
-#define SAMPLE_GUEST_MESSAGE_SINT	2
+/* The newest synthetic video version the guest asks for first (3.5). */
+#define SAMPLE_SYNTHVID_WIN10		SAMPLE_SYNTHVID_VERSION(3, 5)
+#define SAMPLE_SYNTHVID_MAJOR		3
+#define SAMPLE_SYNTHVID_MAX_MINOR	5
 
-struct vmb_sample {
-	struct vmb_server *server;
-	struct vmb_channel *channel;
-	/* Where the played guest posts after INITIATE_CONTACT: from 5.0 on
-	 * the host names it in VERSION_RESPONSE.
-	 */
-	u32 msg_conn_id;
-	/* The played guest answers a rescind from here, later, as a guest
-	 * would: disable returns once the rescind is out, without waiting.
-	 */
-	struct work_struct release_work;
-	u32 rescinded_relid;
-};
-
-static struct vmb_sample sample;
-
-static void sample_log_user_data(const u8 *data, size_t len)
-{
-	size_t i, used = 0;
-
-	for (i = 0; i < len; i++)
-		if (data[i])
-			used = i + 1;
-	if (!used)
-		pr_info("  user data               @60:  %zu bytes, all zero\n",
-			len);
-	else
-		pr_info("  user data               @60:  %zu bytes, first %zu: %*ph\n",
-			len, min_t(size_t, used, 16),
-			(int)min_t(size_t, used, 16), data);
-}
-
-static void sample_log_offer(const struct vmb_msg_offer_channel *offer)
-{
-	u16 flags = le16_to_cpu(offer->chn_flags);
-
-	pr_info("host -> guest: OFFERCHANNEL (msgtype %u), %zu bytes\n",
-		le32_to_cpu(offer->header.msgtype), sizeof(*offer));
-	pr_info("  interface type          @8:   %pUl\n",
-		&offer->interface_type);
-	pr_info("  interface instance      @24:  %pUl\n",
-		&offer->interface_instance);
-	pr_info("  chn_flags               @56:  0x%04x%s%s\n", flags,
-		flags & VMB_OFFER_FLAG_ENUMERATE_DEVICE_INTERFACE ?
-			" ENUMERATE_DEVICE_INTERFACE" : "",
-		flags & VMB_OFFER_FLAG_NAMED_PIPE_MODE ?
-			" NAMED_PIPE_MODE" : "");
-	pr_info("  mmio_megabytes          @58:  %u MiB\n",
-		le16_to_cpu(offer->mmio_megabytes));
-	if (flags & VMB_OFFER_FLAG_NAMED_PIPE_MODE) {
-		pr_info("  pipe_mode               @60:  %u\n",
-			le32_to_cpu(offer->pipe.pipe_mode));
-		sample_log_user_data(offer->pipe.user_data,
-				     sizeof(offer->pipe.user_data));
-	} else {
-		sample_log_user_data(offer->user_data,
-				     sizeof(offer->user_data));
-	}
-	pr_info("  sub_channel_index       @180: %u\n",
-		le16_to_cpu(offer->sub_channel_index));
-	pr_info("  mmio_megabytes_optional @182: %u MiB\n",
-		le16_to_cpu(offer->mmio_megabytes_optional));
-	pr_info("  child_relid             @184: %u\n",
-		le32_to_cpu(offer->child_relid));
-	pr_info("  monitor                 @188: id %u, allocated %u\n",
-		offer->monitor_id,
-		offer->monitor_flags & VMB_OFFER_MONITOR_ALLOCATED);
-	pr_info("  dedicated interrupt     @190: %u\n",
-		le16_to_cpu(offer->interrupt_flags) &
-		VMB_OFFER_DEDICATED_INTERRUPT);
-	pr_info("  connection_id           @192: 0x%x\n",
-		le32_to_cpu(offer->connection_id));
-}
+static struct vmb_server *sample_server;
+static struct vmb_channel *sample_channel;
 
 /*
- * The transport: instead of a VM's message slot, the kernel log.  It runs
- * under the server's lock, so it only looks at the message and at the
- * sample's own state.
+ * A packet from the guest.  Its payload is in the ring, which the guest can
+ * still write: copy it, then check and use only the copy.  The packet is
+ * given back as soon as it is copied, and the answer is a packet of its
+ * own, as the guest's driver expects; a malformed request fails the
+ * channel, as a real device would treat a broken guest driver.
  */
-static int sample_post_message(struct vmb_server *server, u32 target_vp,
-			       u8 sint, const void *msg, size_t len)
+static void sample_process_packet(struct vmb_channel *channel,
+				  struct vmb_server_packet *packet,
+				  const void *data, u32 len)
 {
-	struct vmb_sample *s = vmb_server_priv(server);
-	const struct vmb_msg_version_response *vr = msg;
-	const struct vmb_msg_header *hdr = msg;
-	const struct vmb_msg_relid *rescind = msg;
-	u32 type;
+	struct sample_version_req req;
+	const struct sample_msg_hdr want =
+		sample_msg_hdr(SAMPLE_SYNTHVID_VERSION_REQUEST,
+			       sizeof(req.version));
+	struct sample_version_resp resp = {
+		.hdr = sample_msg_hdr(SAMPLE_SYNTHVID_VERSION_RESPONSE,
+				      sizeof(resp) - sizeof(resp.hdr)),
+		.max_video_outputs = 1,
+	};
+	u32 asked;
+	int ret;
 
-	if (len < sizeof(*hdr)) {
-		pr_warn("host -> guest: runt message, %zu bytes\n", len);
-		return -EINVAL;
+	if (len < sizeof(req)) {
+		pr_warn_ratelimited("back-end: %u-byte packet, no request\n",
+				    len);
+		vmb_server_packet_fail(packet);
+		return;
 	}
-	type = le32_to_cpu(hdr->msgtype);
+	memcpy(&req, data, sizeof(req));
+	if (memcmp(&req.hdr, &want, sizeof(want))) {
+		pr_warn_ratelimited("back-end: not a version request\n");
+		vmb_server_packet_fail(packet);
+		return;
+	}
+	vmb_server_packet_complete(packet, NULL, 0);
 
-	switch (type) {
-	case VMB_MSG_OFFERCHANNEL:
-		if (len < sizeof(struct vmb_msg_offer_channel))
-			break;
-		sample_log_offer(msg);
-		return 0;
-	case VMB_MSG_VERSION_RESPONSE:
-		if (len < sizeof(*vr))
-			break;
-		pr_info("host -> guest: VERSION_RESPONSE version_supported %u, msg_conn_id %u\n",
-			vr->version_supported, le32_to_cpu(vr->msg_conn_id));
-		if (vr->version_supported && version >= VMB_VERSION_WIN10_V5)
-			s->msg_conn_id = le32_to_cpu(vr->msg_conn_id);
-		return 0;
-	case VMB_MSG_ALLOFFERS_DELIVERED:
-		pr_info("host -> guest: ALLOFFERS_DELIVERED\n");
-		return 0;
-	case VMB_MSG_RESCIND_CHANNELOFFER:
-		if (len < sizeof(*rescind))
-			break;
-		pr_info("host -> guest: RESCIND_CHANNELOFFER child_relid %u\n",
-			le32_to_cpu(rescind->child_relid));
-		s->rescinded_relid = le32_to_cpu(rescind->child_relid);
-		schedule_work(&s->release_work);
-		return 0;
-	case VMB_MSG_UNLOAD_RESPONSE:
-		pr_info("host -> guest: UNLOAD_RESPONSE\n");
-		return 0;
-	}
-	pr_info("host -> guest: message type %u, %zu bytes\n", type, len);
+	asked = le32_to_cpu(req.version);
+	resp.version = req.version;
+	resp.is_accepted = (asked & 0xffff) == SAMPLE_SYNTHVID_MAJOR &&
+			   asked >> 16 <= SAMPLE_SYNTHVID_MAX_MINOR;
+	/* Never sleeps; a full ring queues it (bounded) rather than fail. */
+	ret = vmb_server_packet_send(channel, &resp, sizeof(resp),
+				     VMB_SERVER_SEND_QUEUE, NULL, NULL);
+	pr_info("back-end: version request %u.%u %s, answer sent: %d\n",
+		asked & 0xffff, asked >> 16,
+		resp.is_accepted ? "accepted" : "refused", ret);
+}
+
+static const struct vmb_server_packet_callbacks sample_packet_callbacks = {
+	.process_packet = sample_process_packet,
+};
+
+/* Nothing is mapped beyond the rings, which the server maps itself. */
+static int sample_opened(struct vmb_channel *channel)
+{
+	pr_info("back-end: the guest opened relid %u\n",
+		vmb_server_channel_relid(channel));
 	return 0;
 }
 
-static const struct vmb_server_transport_ops sample_transport = {
-	.post_message = sample_post_message,
+static void sample_closed(struct vmb_channel *channel)
+{
+	pr_info("back-end: closed\n");
+}
+
+static const struct vmb_server_channel_callbacks sample_callbacks = {
+	.opened = sample_opened,
+	.closed = sample_closed,
 };
-
-/* The played guest posts a message, as HvPostMessage would hand it over. */
-static int sample_guest_post(u32 connection_id, const void *msg, size_t len,
-			     const char *what)
-{
-	int ret;
-
-	pr_info("guest -> host: %s on connection id %u\n", what,
-		connection_id);
-	ret = vmb_server_deliver_guest_message(sample.server, connection_id,
-					       msg, len);
-	if (ret)
-		pr_err("guest -> host: %s refused: %d\n", what, ret);
-	return ret;
-}
-
-static int sample_guest_connect(void)
-{
-	struct vmb_msg_initiate_contact contact = {
-		.header.msgtype = cpu_to_le32(VMB_MSG_INITIATE_CONTACT),
-		.version = cpu_to_le32(version),
-	};
-	struct vmb_msg_header request = {
-		.msgtype = cpu_to_le32(VMB_MSG_REQUESTOFFERS),
-	};
-	u32 conn_id = VMB_MESSAGE_CONNECTION_ID;
-	int ret;
-
-	/* 5.0 changed where contact is made and where messages go next. */
-	if (version >= VMB_VERSION_WIN10_V5) {
-		contact.msg_sint = SAMPLE_GUEST_MESSAGE_SINT;
-		conn_id = VMB_MESSAGE_CONNECTION_ID_4;
-	}
-	sample.msg_conn_id = VMB_MESSAGE_CONNECTION_ID;
-	ret = sample_guest_post(conn_id, &contact, sizeof(contact),
-				"INITIATE_CONTACT");
-	if (ret)
-		return ret;
-	return sample_guest_post(sample.msg_conn_id, &request,
-				 sizeof(request), "REQUESTOFFERS");
-}
-
-/* What a guest does after a rescind: let go of the relid. */
-static void sample_guest_release(struct work_struct *work)
-{
-	struct vmb_sample *s = container_of(work, struct vmb_sample,
-					    release_work);
-	struct vmb_msg_relid released = {
-		.header.msgtype = cpu_to_le32(VMB_MSG_RELID_RELEASED),
-		.child_relid = cpu_to_le32(s->rescinded_relid),
-	};
-
-	sample_guest_post(s->msg_conn_id, &released, sizeof(released),
-			  "RELID_RELEASED");
-}
-
-static void sample_guest_unload(void)
-{
-	struct vmb_msg_header unload = {
-		.msgtype = cpu_to_le32(VMB_MSG_UNLOAD),
-	};
-
-	sample_guest_post(sample.msg_conn_id, &unload, sizeof(unload),
-			  "UNLOAD");
-}
 
 static int sample_fail(const char *step, int ret)
 {
@@ -261,7 +143,7 @@ static int sample_configure(struct vmb_channel *channel)
 {
 	int ret;
 
-	ret = vmb_server_channel_init_set_server(channel, sample.server);
+	ret = vmb_server_channel_init_set_server(channel, sample_server);
 	if (ret)
 		return sample_fail("set server", ret);
 	ret = vmb_server_channel_init_set_max_packet_size(channel,
@@ -283,6 +165,34 @@ static int sample_configure(struct vmb_channel *channel)
 							 mmio_optional_mb);
 	if (ret)
 		return sample_fail("set mmio megabytes", ret);
+	ret = vmb_server_channel_init_set_callbacks(channel, &sample_callbacks,
+						    NULL);
+	if (ret)
+		return sample_fail("set callbacks", ret);
+	ret = vmb_server_channel_init_set_packet_callbacks(channel, &sample_packet_callbacks);
+	if (ret)
+		return sample_fail("set packet callbacks", ret);
+	return 0;
+}
+
+/* The guest opens the channel and asks; what it heard is the answer. */
+static int sample_guest_session(void)
+{
+	struct sample_version_resp resp;
+	int ret;
+
+	ret = sample_guest_connect();
+	if (!ret)
+		ret = sample_guest_open();
+	if (!ret)
+		ret = sample_guest_ask_version(SAMPLE_SYNTHVID_WIN10, &resp);
+	if (ret)
+		return sample_fail("guest session", ret);
+	pr_info("guest: version %u.%u %s by the host, %u video output(s)\n",
+		le32_to_cpu(resp.version) & 0xffff,
+		le32_to_cpu(resp.version) >> 16,
+		resp.is_accepted ? "accepted" : "refused",
+		resp.max_video_outputs);
 	return 0;
 }
 
@@ -294,50 +204,54 @@ static int __init vmb_sample_init(void)
 		SAMPLE_CHANNEL_NAME, mmio_mb, mmio_optional_mb,
 		version >> 16, version & 0xffff);
 
-	INIT_WORK(&sample.release_work, sample_guest_release);
-	sample.server = vmb_server_create(&sample_transport, &sample);
-	if (IS_ERR(sample.server))
-		return sample_fail("create server", PTR_ERR(sample.server));
+	sample_server = sample_vm_create(version);
+	if (IS_ERR(sample_server))
+		return sample_fail("create server", PTR_ERR(sample_server));
 
-	sample.channel = vmb_server_channel_alloc();
-	if (IS_ERR(sample.channel)) {
-		ret = sample_fail("allocate channel", PTR_ERR(sample.channel));
+	sample_channel = vmb_server_channel_alloc();
+	if (IS_ERR(sample_channel)) {
+		ret = sample_fail("allocate channel", PTR_ERR(sample_channel));
 		goto err_create_server;
 	}
 
-	ret = sample_configure(sample.channel);
+	ret = sample_configure(sample_channel);
 	if (ret)
 		goto err_channel_alloc;
 
-	ret = vmb_server_channel_enable(sample.channel);
+	ret = vmb_server_channel_enable(sample_channel);
 	if (ret) {
 		sample_fail("enable channel", ret);
 		goto err_channel_alloc;
 	}
+	ret = vmb_server_channel_start(sample_channel);
+	if (ret) {
+		sample_fail("start channel", ret);
+		goto err_channel_enable;
+	}
 
-	ret = sample_guest_connect();
+	ret = sample_guest_session();
 	if (ret)
 		goto err_channel_enable;
 	return 0;
 
 err_channel_enable:
-	vmb_server_channel_disable(sample.channel);
-	flush_work(&sample.release_work);
+	vmb_server_channel_disable(sample_channel);
+	sample_guest_wait_released();
 err_channel_alloc:
-	vmb_server_channel_free(sample.channel);
+	vmb_server_channel_free(sample_channel);
 err_create_server:
-	vmb_server_destroy(sample.server);
+	sample_vm_destroy(sample_server);
 	return ret;
 }
 
 static void __exit vmb_sample_exit(void)
 {
 	/* Returns once the rescind is out; the played guest answers it. */
-	vmb_server_channel_disable(sample.channel);
-	flush_work(&sample.release_work);
+	vmb_server_channel_disable(sample_channel);
+	sample_guest_wait_released();
 	sample_guest_unload();
-	vmb_server_channel_free(sample.channel);
-	vmb_server_destroy(sample.server);
+	vmb_server_channel_free(sample_channel);
+	sample_vm_destroy(sample_server);
 	pr_info("unloaded\n");
 }
 
@@ -345,5 +259,5 @@ module_init(vmb_sample_init);
 module_exit(vmb_sample_exit);
 
 MODULE_IMPORT_NS(VMBUS_SERVER);
-MODULE_DESCRIPTION("Sample VMBus server device back-end that logs its offers");
+MODULE_DESCRIPTION("Sample VMBus server device back-end: offers, a ring, a request answered");
 MODULE_LICENSE("GPL");

@@ -323,17 +323,35 @@ vmbs_qemu_test() {
 	vmbs_qemu_check "sample offer: mmio_megabytes_optional @182 = 16 MiB" \
 		vmbs_qemu_step_has 5 \
 		'vmbus_server_sample: +mmio_megabytes_optional +@182: +16 MiB$'
+	vmbs_qemu_check "sample: the played guest's ring GPADL created" \
+		vmbs_qemu_step_has 5 \
+		'vmbus_server_sample: host -> guest: GPADL_CREATED gpadl 1 status 0x0$'
+	vmbs_qemu_check "sample: the guest's open answered with success" \
+		vmbs_qemu_step_has 5 \
+		'vmbus_server_sample: host -> guest: OPENCHANNEL_RESULT child_relid 1 status 0x0$'
+	vmbs_qemu_check "sample: the back-end got the version request over the ring" \
+		vmbs_qemu_step_has 5 \
+		'vmbus_server_sample: back-end: version request 3\.5 accepted, answer sent: 0$'
+	vmbs_qemu_check "sample: the guest read the answer from its ring" \
+		vmbs_qemu_step_has 5 \
+		'vmbus_server_sample: guest: version 3\.5 accepted by the host, 1 video output\(s\)$'
 	vmbs_qemu_check "debugfs: sample server state readable" \
 		vmbs_qemu_step_ok 6
 	vmbs_qemu_check "debugfs: connection at 5.3 with offers requested" \
 		vmbs_qemu_step_printed 6 \
 		'^connection: offers requested, version 5\.3'
-	vmbs_qemu_check "debugfs: channel relid 1 offered" \
+	vmbs_qemu_check "debugfs: channel relid 1 offered, open and running" \
 		vmbs_qemu_step_printed 6 \
-		'^channel relid 1 connection_id 0x10001: enabled, offered'
+		'^channel relid 1 connection_id 0x10001: enabled, offered, open, running$'
 	vmbs_qemu_check "debugfs: channel MMIO sizes 8 + 16" \
 		vmbs_qemu_step_printed 6 \
 		'mmio_megabytes 8 mmio_megabytes_optional 16 '
+	vmbs_qemu_check "debugfs: the sample's channel open, rings of 4 pages pinned" \
+		vmbs_qemu_step_printed 6 \
+		'^  data path: mapped, open, receiving, 4 pages pinned, 0 packets held'
+	vmbs_qemu_check "debugfs: one packet in, one out" \
+		vmbs_qemu_step_printed 6 \
+		'^  packets in 1 out 1, completions in 0 '
 	vmbs_qemu_check "trace: INITIATE_CONTACT in on connection id 4" \
 		vmbs_qemu_step_printed 7 \
 		'vmb_server_msg_in: server=0 conn_id=4 type=INITIATE_CONTACT len=40 ret=0'
@@ -343,9 +361,17 @@ vmbs_qemu_test() {
 	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok 8
 	vmbs_qemu_check "sample rescind logged on rmmod" vmbs_qemu_step_has 8 \
 		'vmbus_server_sample: host -> guest: RESCIND_CHANNELOFFER child_relid [0-9]+$'
+	vmbs_qemu_check "sample: the back-end told closed by the disable" \
+		vmbs_qemu_step_has 8 'vmbus_server_sample: back-end: closed$'
+	vmbs_qemu_check "sample: the guest tore its ring GPADL down" \
+		vmbs_qemu_step_has 8 \
+		'vmbus_server_sample: host -> guest: GPADL_TORNDOWN gpadl 1$'
 	vmbs_qemu_check "sample: disable returned after the guest released" \
 		vmbs_qemu_step_has 8 \
 		'vmbus_server_sample: guest -> host: RELID_RELEASED'
+	vmbs_qemu_check "sample: every ring frame unpinned" \
+		vmbs_qemu_step_has 8 \
+		'vmbus_server_sample: guest memory: 0 ring frames still pinned$'
 	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok 9
 	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok 10
 	vmbs_qemu_check "guest finished all steps and powered off" \
