@@ -2,8 +2,10 @@
 /*
  * Detector canary for the test kernel runs: does on purpose what the
  * checkers must catch, so that a run proves its checkers really report.
- * "fault=leak" leaks one allocation filled with 0xca (kmemleak must show
- * it after two scans); "fault=lock" takes two mutexes in both orders
+ * "fault=leak" leaks eight allocations filled with 0xca (kmemleak must
+ * show one at least after two scans: it misses an object while a stale copy
+ * of its pointer survives anywhere it scans, and one such miss was seen);
+ * "fault=lock" takes two mutexes in both orders
  * (lockdep must report a possible circular dependency).  A run loads it only after its
  * own verdict is in: lockdep stops checking after its first report.
  */
@@ -22,6 +24,7 @@ module_param(fault, charp, 0444);
 MODULE_PARM_DESC(fault, "leak or lock");
 
 #define CANARY_LEAK_SIZE	256
+#define CANARY_LEAKS		8
 #define CANARY_LEAK_FILL	0xca
 
 static DEFINE_MUTEX(canary_a);
@@ -58,10 +61,14 @@ static noinline void canary_scrub_stack(unsigned int depth)
 
 static int __init canary_init(void)
 {
+	int i;
+
 	if (!strcmp(fault, "leak")) {
-		canary_leak();
+		for (i = 0; i < CANARY_LEAKS; i++)
+			canary_leak();
 		canary_scrub_stack(8);
-		pr_info("leaked %d bytes\n", CANARY_LEAK_SIZE);
+		pr_info("leaked %d objects of %d bytes\n", CANARY_LEAKS,
+			CANARY_LEAK_SIZE);
 		return 0;
 	}
 	if (!strcmp(fault, "lock")) {
