@@ -105,9 +105,10 @@ static void sample_process_packet(struct vmb_channel *channel,
 	/* Never sleeps; a full ring queues it (bounded) rather than fail. */
 	ret = vmb_server_packet_send(channel, &resp, sizeof(resp),
 				     VMB_SERVER_SEND_QUEUE, NULL, NULL);
-	pr_info("back-end: version request %u.%u %s, answer sent: %d\n",
-		asked & 0xffff, asked >> 16,
-		resp.is_accepted ? "accepted" : "refused", ret);
+	/* The guest decides how often this runs: rate-limited. */
+	pr_info_ratelimited("back-end: version request %u.%u %s, answer sent: %d\n",
+			    asked & 0xffff, asked >> 16,
+			    resp.is_accepted ? "accepted" : "refused", ret);
 }
 
 static const struct vmb_server_packet_callbacks sample_packet_callbacks = {

@@ -89,7 +89,9 @@ vmbs_tg_setup() {
 			tools/testing/vmbus_server/loopback/vmbus_server_heartbeat.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_kbd.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_bulk.ko
-			tools/testing/vmbus_server/loopback/vmbus_server_echo_guest.ko)
+			tools/testing/vmbus_server/loopback/vmbus_server_echo_guest.ko
+			tools/testing/vmbus_server/loopback/vmbus_server_gpa.ko
+			tools/testing/vmbus_server/loopback/vmbus_server_gpa_guest.ko)
 	fi
 
 	extra=$VMBS_RUN/extra
@@ -168,7 +170,7 @@ vmbs_tg_check_checkers() {
 		vmbs_tg_no_leak
 	vmbs_qemu_check "no KASAN, lockdep, atomic-sleep, WARN, BUG or hung-task report" \
 		vmbs_tg_no_splat
-	vmbs_qemu_check "canary: kmemleak reports a deliberate leak" \
+	vmbs_qemu_check "canary: kmemleak reports deliberate leaks (one of eight at least)" \
 		vmbs_qemu_step_printed "${S[canary_leak]}" '^    (ca ){16} '
 	vmbs_qemu_check "canary: lockdep reports a deliberate lock inversion" \
 		vmbs_qemu_step_has "${S[canary_lock]}" \
@@ -318,6 +320,22 @@ vmbs_tg_named_channel() {
 		grep -qE "^channel relid [0-9]+ connection_id 0x[0-9a-f]+: $3"
 }
 
+# The guest-memory test's GPADLs: at step $1 (its channel open, the
+# buffer GPADL torn down) only its ring; at step $2 (both ends gone) none.
+vmbs_tg_gpa_gpadls() {
+	local relid
+
+	relid=$(vmbs_qemu_step_output "$1" | grep -B 1 -F '  name "gpa-test" ' |
+		head -n 1 | sed -nE 's/^channel relid ([0-9]+) .*/\1/p')
+	[ -n "$relid" ] &&
+		[ "$(vmbs_qemu_step_output "$1" |
+			grep -cE "^gpadl 0x[0-9a-f]+ relid $relid: ")" -eq 1 ] &&
+		vmbs_qemu_step_printed "$1" \
+			"^gpadl 0x[0-9a-f]+ relid $relid: created, ring of a channel, " &&
+		! vmbs_qemu_step_output "$2" |
+			grep -E "^gpadl 0x[0-9a-f]+ relid $relid: " >&2
+}
+
 # Before the reset: the heartbeat ($2) and the device module's channel open.
 vmbs_tg_open_before_reset() {
 	vmbs_qemu_step_ok "$1" &&
@@ -366,7 +384,7 @@ vmbs_tg_last_line() {
 # The real Linux guest stack against the server.
 vmbs_tg_scenarios() {
 	local lb=$VMBS_TG_LB srv=$VMBS_TG_SERVER bus=$VMBS_TG_BUS
-	local kml=$VMBS_TG_KMEMLEAK n hb uio hot td hbt kbt bkt stats
+	local kml=$VMBS_TG_KMEMLEAK n hb uio hot td hbt kbt bkt gpt stats
 
 	vmbs_tg_build_check "W=1 C=2"
 	n=$((3 + VMBS_TG_EXTRA))
@@ -377,6 +395,7 @@ vmbs_tg_scenarios() {
 	hbt=5ee1be47-0000-4000-8000-00000000be47	# vmbus_server_heartbeat.c
 	kbt=5ee1cb0d-0000-4000-8000-00000000cb0d	# vmbus_server_kbd.c
 	bkt=5ee1ec41-0000-4000-8000-00000000ec41	# vmbus_server_bulk.c
+	gpt=5ee1a9a1-0000-4000-8000-00000000a9a1	# loopback/gpa_test.h
 
 	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
 	vmbs_tg_step loopback "insmod /modules/vmbus_server_loopback.ko devices=heartbeat,test:8:16,test extra=$VMBS_TG_EXTRA"
@@ -401,6 +420,8 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step kbd_rmmod "rmmod hyperv_keyboard && rmmod vmbus_server_kbd && vmbs-guest wait-gone $kbt && vmbs-guest wait-released $srv && dmesg | grep 'vmbus_server_kbd: '"
 	vmbs_tg_step bulk "insmod /modules/vmbus_server_echo_guest.ko && insmod /modules/vmbus_server_bulk.ko packets=$VMBS_TG_BULK && vmbs-guest wait-bound $bkt vmbus_server_echo_guest && vmbs-guest wait-dmesg 'vmbus_server_bulk: done' 900 && dmesg | grep 'vmbus_server_bulk: ' && cat $srv"
 	vmbs_tg_step bulk_rmmod "rmmod vmbus_server_bulk && vmbs-guest wait-gone $bkt && vmbs-guest wait-released $srv && rmmod vmbus_server_echo_guest && dmesg | grep 'vmbus_server_echo_guest: '"
+	vmbs_tg_step gpa "insmod /modules/vmbus_server_gpa_guest.ko && insmod /modules/vmbus_server_gpa.ko && vmbs-guest wait-bound $gpt vmbus_server_gpa_guest && vmbs-guest wait-dmesg 'vmbus_server_gpa_guest: gpa-direct' 300 && dmesg | grep 'vmbus_server_gpa' && cat $srv"
+	vmbs_tg_step gpa_rmmod "rmmod vmbus_server_gpa && vmbs-guest wait-gone $gpt && vmbs-guest wait-released $srv && rmmod vmbus_server_gpa_guest && cat $srv"
 	vmbs_tg_step hotadd "echo add test@$hot > $lb/control && vmbs-guest wait-present $hot && vmbs-guest wait-count $((n + 1))"
 	vmbs_tg_step uio_bind "modprobe uio_hv_generic && echo uio_hv_generic > $bus/$uio/driver_override && echo $uio > /sys/bus/vmbus/drivers_probe && vmbs-guest wait-bound $uio uio_hv_generic"
 	vmbs_tg_step uio_open "exec 3</dev/uio0 && vmbs-guest wait-state $uio 3 && cat $srv"
@@ -485,6 +506,18 @@ vmbs_tg_scenarios() {
 		vmbs_qemu_step_ok "${S[bulk_rmmod]}"
 	stats=$(vmbs_qemu_step_output "${S[bulk_rmmod]}" | tail -n 1) || true
 	vmbs_log "$VMBS_SERIES bulk, guest side: $stats"
+	vmbs_qemu_check "guest memory: the host maps a 256 KiB buffer GPADL Linux made, finds the guest's half and writes the other" \
+		vmbs_qemu_step_printed "${S[gpa]}" \
+		'vmbus_server_gpa_guest: gpadl 0x[0-9a-f]+ of 262144 bytes: host answered 0 \(checked 131072, wrong 0, wrote 131072\); 131072 of 131072 bytes here$'
+	vmbs_qemu_check "guest memory: the host maps a GPA-direct packet's 3 frames at offset 100, checks and overwrites them" \
+		vmbs_qemu_step_printed "${S[gpa]}" \
+		'vmbus_server_gpa_guest: gpa-direct of 10000 bytes in 3 pages at offset 100: host answered 0 \(checked 10000, wrong 0, wrote 10000\); 10000 of 10000 bytes here$'
+	vmbs_qemu_check "guest memory: its data path did not fail" \
+		vmbs_tg_no_dp_fault "${S[gpa]}"
+	vmbs_qemu_check "guest memory: the buffer GPADL torn down at once, the ring's gone with the channel" \
+		vmbs_tg_gpa_gpadls "${S[gpa]}" "${S[gpa_rmmod]}"
+	vmbs_qemu_check "guest memory: rmmod of both ends" \
+		vmbs_qemu_step_ok "${S[gpa_rmmod]}"
 	vmbs_qemu_check "a channel enabled after boot appears (hot add)" \
 		vmbs_qemu_step_ok "${S[hotadd]}"
 	vmbs_qemu_check "uio_hv_generic binds (31 and 16 MiB buffer GPADLs)" \
