@@ -93,8 +93,8 @@ void vmb_channel_put(struct vmb_channel *channel)
  * A channel that is still enabled is disabled first.  Afterwards the channel
  * pointer is invalid; the server keeps what it needs of the channel until
  * the guest released its relid.  Must not be called from one of the
- * channel's own callbacks: that is reported with a warning and does
- * nothing.
+ * channel's own callbacks (state, packet or completion): that is reported
+ * with a warning and does nothing.
  *
  * Context: process context; may sleep, until the callbacks return.
  */

@@ -47,6 +47,16 @@ enum vmb_guest_open {
  */
 #define VMB_CHANNEL_CONNECTION_ID_BASE	0x10000
 
+/*
+ * Frames the back-end's mappings of one channel may pin at a time, GPADL
+ * buffers and GPA-direct data together: 256 MiB, several times the
+ * receive and send buffers of Linux's netvsc at their largest (31 and
+ * 15 MiB).  A GPA-direct packet may name one frame thousands of times and
+ * a back-end may hold 64 packets mapped: this keeps what a guest can make
+ * one channel pin bounded (the server's bound is on top).
+ */
+#define VMB_CHANNEL_MAX_MAPPED_FRAMES	65536
+
 struct vmb_gpadl;
 
 struct vmb_channel {
@@ -80,6 +90,7 @@ struct vmb_channel {
 	struct vmb_datapath dp;
 	/* Guest memory the back-end mapped during it [server->lock]. */
 	struct list_head mappings;
+	unsigned int mapped_frames;	/* [server->lock] counted by them */
 
 	/* Server side, all [server->lock]. */
 	enum vmb_channel_state state;	/* also read locklessly: getters */
@@ -93,7 +104,10 @@ struct vmb_channel {
 	u32 quiet_req;			/* bumped by each waiter for the work */
 	u32 quiet_done;			/* quiet_req as of the work's last end */
 	bool running;			/* the host's axis (KMCL start) */
-	bool failed;			/* the data path of this open failed */
+	/* The back-end may map guest memory: the open's rings are mapped,
+	 * and its mappings were not ended yet (mapping.c).
+	 */
+	bool mappable;
 
 	/* The guest's axis [server->lock]. */
 	enum vmb_guest_open guest_open;
@@ -135,6 +149,7 @@ void vmb_channel_init_work(struct vmb_channel *channel);
 void vmb_channel_kick(struct vmb_channel *channel);
 bool vmb_channel_in_work(const struct vmb_channel *channel);
 void vmb_channel_settle(struct vmb_channel *channel);
+void vmb_mapping_open(struct vmb_channel *channel);
 void vmb_mapping_close(struct vmb_channel *channel);
 
 int vmb_on_open_channel(struct vmb_server *server, const void *msg,

@@ -66,10 +66,16 @@ void vmb_channel_settle(struct vmb_channel *channel)
 		   (s32)(READ_ONCE(channel->quiet_done) - want) >= 0);
 }
 
-/* Whether we are in one of @channel's callbacks. */
+/*
+ * Whether we are in one of @channel's callbacks: a state callback, or a
+ * packet or completion callback of its data work.  Waiting there for the
+ * channel's works would wait for ourselves.
+ */
 bool vmb_channel_in_work(const struct vmb_channel *channel)
 {
-	return current_work() == &channel->work;
+	struct work_struct *work = current_work();
+
+	return work == &channel->work || work == &channel->dp.work;
 }
 
 /**
@@ -134,8 +140,8 @@ static void vmb_post_open_result(struct vmb_server *server, u32 relid,
 	};
 
 	if (opened)
-		vmb_post_signal(server, &msg, sizeof(msg), relid,
-				opened->target_vp);
+		vmb_post_then(server, &msg, sizeof(msg),
+			      vmb_datapath_signal_relid, relid);
 	else
 		vmb_post(server, &msg, sizeof(msg));
 }
@@ -375,13 +381,19 @@ static void vmb_channel_do_open(struct vmb_server *server,
 
 	ret = vmb_datapath_map(channel, req->ring, req->downstream_offset,
 			       req->target_vp);
-	if (ret)
+	if (ret) {
 		vmb_warn(server, "channel %u: rings not mapped: %d\n",
 			 channel->child_relid, ret);
-	else if (cb && cb->opened)
-		ret = cb->opened(channel);
-	if (ret)
-		vmb_datapath_unmap(channel);
+	} else {
+		vmb_mapping_open(channel);
+		if (cb && cb->opened)
+			ret = cb->opened(channel);
+		if (ret) {
+			/* What opened mapped ends with the refused open. */
+			vmb_datapath_unmap(channel);
+			vmb_mapping_close(channel);
+		}
+	}
 
 	mutex_lock(&server->lock);
 	wanted = req->seq == channel->open_seq;
@@ -732,10 +744,11 @@ EXPORT_SYMBOL_NS_GPL(vmb_server_channel_enable, VMBUS_SERVER);
  * offered once the old relid is released.  Does nothing for a channel that
  * is not enabled.
  *
- * Must not be called from one of @channel's own callbacks (it would wait
- * for itself): that is reported with a warning and does nothing.  From
- * another channel's callback it waits for this channel's callbacks, so two
- * channels must not disable each other from their callbacks.
+ * Must not be called from one of @channel's own callbacks, state, packet
+ * or completion (it would wait for itself): that is reported with a
+ * warning and does nothing.  From another channel's callback it waits for
+ * this channel's callbacks, so two channels must not disable each other
+ * from their callbacks.
  *
  * Context: process context; may sleep, until the callbacks return.
  */

@@ -21,9 +21,9 @@
 struct vmb_outmsg {
 	struct list_head node;
 	size_t len;
-	/* Not 0: signal this channel once the guest has the message. */
-	u32 signal_relid;
-	u32 signal_vp;
+	/* Not NULL: called with @then_arg once the transport took it. */
+	vmb_taken_fn then;
+	u32 then_arg;
 	u8 data[VMB_MSG_MAX_SIZE];
 };
 
@@ -43,7 +43,7 @@ static struct vmb_outmsg *vmb_queue(struct vmb_server *server,
 		return NULL;
 	m = kmalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
 	m->len = len;
-	m->signal_relid = 0;
+	m->then = NULL;
 	memcpy(m->data, msg, len);
 	if (first)
 		list_add(&m->node, &server->outq);
@@ -71,22 +71,75 @@ void vmb_post(struct vmb_server *server, const void *msg, size_t len)
 }
 
 /**
- * vmb_post_signal() - queue a message, and signal a channel after it
+ * vmb_post_then() - queue a message, and act once the guest has it
  * @server: the server
  * @msg: the message, header included
  * @len: its length, 8 to 240
- * @child_relid: the channel to signal once the transport took the message
- * @target_vp: where its signals go
+ * @then: called by the sender once the transport took the message, with
+ *	no lock of the server held; not called if it never is
+ * @arg: passed to @then
  */
-void vmb_post_signal(struct vmb_server *server, const void *msg, size_t len,
-		     u32 child_relid, u32 target_vp)
+void vmb_post_then(struct vmb_server *server, const void *msg, size_t len,
+		   vmb_taken_fn then, u32 arg)
 {
 	struct vmb_outmsg *m = vmb_queue(server, msg, len, false);
 
 	if (m) {
-		m->signal_relid = child_relid;
-		m->signal_vp = target_vp;
+		m->then = then;
+		m->then_arg = arg;
 	}
+}
+
+/**
+ * vmb_pin() - pin guest frames through the transport, within the bound
+ * @server: the server
+ * @gpfns: the frames (4 KiB guest frame numbers), for writing
+ * @count: how many
+ * @pages: where their pages go
+ *
+ * Counted against %VMB_SERVER_MAX_PINNED_FRAMES until vmb_unpin().
+ *
+ * Context: process context, no lock held; may sleep.
+ * Return: 0; -EOPNOTSUPP when the transport cannot pin; -ENOSPC past the
+ * bound; the transport's errno.
+ */
+int vmb_pin(struct vmb_server *server, const u64 *gpfns, unsigned int count,
+	    struct page **pages)
+{
+	int ret = 0;
+
+	if (!server->ops->pin_guest_pages || !server->ops->unpin_guest_pages)
+		return -EOPNOTSUPP;
+	mutex_lock(&server->lock);
+	if (count > VMB_SERVER_MAX_PINNED_FRAMES - server->pinned_frames)
+		ret = -ENOSPC;
+	else
+		server->pinned_frames += count;
+	mutex_unlock(&server->lock);
+	if (ret)
+		return ret;
+	ret = server->ops->pin_guest_pages(server, gpfns, count, true, pages);
+	if (ret) {
+		mutex_lock(&server->lock);
+		server->pinned_frames -= count;
+		mutex_unlock(&server->lock);
+	}
+	return ret;
+}
+
+/**
+ * vmb_unpin() - release what vmb_pin() pinned
+ * @server: the server
+ * @pages: the pages
+ * @count: how many
+ */
+void vmb_unpin(struct vmb_server *server, struct page **pages,
+	       unsigned int count)
+{
+	server->ops->unpin_guest_pages(server, pages, count);
+	mutex_lock(&server->lock);
+	server->pinned_frames -= count;
+	mutex_unlock(&server->lock);
 }
 
 /**
@@ -126,9 +179,8 @@ static int vmb_tx_one(struct vmb_server *server, struct vmb_outmsg *m)
 	ret = server->ops->post_message(server, vp, sint, m->data, m->len);
 	trace_vmb_server_msg_out(server->id, vmb_msgtype(m->data), m->len,
 				 ret);
-	if (!ret && m->signal_relid && server->ops->signal_guest)
-		server->ops->signal_guest(server, m->signal_relid,
-					  m->signal_vp);
+	if (!ret && m->then)
+		m->then(server, m->then_arg);
 	mutex_lock(&server->lock);
 	if (!ret || epoch != server->conn_epoch || server->dead) {
 		/* vmb_outq_drop() did not count it: it was not in the queue. */

@@ -11,20 +11,28 @@
  * answered until the open ends (the open window); packets are handed over
  * from the end of the started callback until suspend.
  *
- * Receive.  A guest signal, or a completion that frees room, kicks the
+ * Receive.  A guest signal, or a receive slot coming free, kicks the
  * channel's data work, which parses packets with the ring's interrupts
- * masked and hands each to process_packet in place.  The read index moves
- * past a packet only once it and every packet before it were completed, so
- * a back-end may hold packets (at most VMB_RX_SLOTS) and complete them out
- * of order from any context.  A run hands over at most VMB_RX_BUDGET
- * packets and queues itself again behind other channels' work.  Completion
- * packets for the host's own sends are matched by transaction id here.
+ * masked, copies each into a free receive slot and hands the copy to
+ * process_packet.  The read index moves past a packet as soon as it is
+ * copied (published once per run, before the host unmasks), so the ring
+ * is empty whenever the host goes idle: a guest signals only a write into
+ * an empty ring, and no packet can sit unseen behind one the back-end
+ * holds.  The back-end completes its packets in any order from any
+ * context; a slot stays taken until its completion is in the guest's ring,
+ * and the data work takes nothing while every slot is taken, so a guest
+ * that never reads its own ring stalls itself, not the host.  A run hands
+ * over at most VMB_RX_BUDGET packets and queues itself again behind other
+ * channels' work.  Completion packets for the host's own sends are matched
+ * by transaction id here.  GPA-direct data and GPADLs stay in guest
+ * memory: mapping.c maps them.
  *
  * Send.  A send writes the guest's ring under the channel's spinlock and
  * never sleeps.  When the ring is full it returns -EAGAIN, or queues a copy
  * (bounded) if the caller asked; the host then asks the guest, with
- * pending_send_sz, to signal once there is room, and the data work writes
- * the queue out in order.
+ * pending_send_sz, to signal once there is room, looks at the guest's read
+ * index on every signal of the channel and every VMB_TXQ_RECHECK_MS while
+ * the queue is not empty, and the data work writes the queue out in order.
  *
  * A ring the guest corrupted, or a packet the back-end failed, fails the
  * data path: nothing more is read or written, the back-end is told suspend
@@ -33,6 +41,8 @@
  */
 
 #include <kunit/visibility.h>
+#include <linux/bitmap.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
@@ -48,15 +58,27 @@
 /* A packet waiting for room in the guest's ring: the whole packet. */
 struct vmb_txq_entry {
 	struct list_head node;
-	bool completion;	/* a completion: outside the queue's bounds */
+	/* A completion: the receive slot it frees once written. */
+	struct vmb_server_packet *packet;
 	u32 len;
 	u8 data[];
 };
+
+/* vmb_dp_send_locked(): the packet waits in the queue. */
+#define VMB_DP_QUEUED		1
+/*
+ * Times one run of the data work writes again when a full guest ring had
+ * room by the time the host asked to be told of it.  A guest moving its
+ * read index back and forth cannot keep the host under the lock; past
+ * this, the recheck timer looks again.
+ */
+#define VMB_TXQ_RETRIES		4
 
 static const char * const vmb_dp_fault_names[VMB_DP_FAULT_COUNT] = {
 	[VMB_DP_BAD_START] = "bad ring indices at open",
 	[VMB_DP_BACKEND_FAIL] = "packet failed by the back-end",
 	[VMB_DP_TXQ_NOMEM] = "no memory to queue a completion",
+	[VMB_DP_RX_NOMEM] = "no memory to copy a packet",
 };
 
 const char *vmb_dp_fault_name(enum vmb_dp_fault fault)
@@ -96,6 +118,34 @@ static void vmb_dp_signal(struct vmb_channel *channel)
 					  dp->target_vp);
 }
 
+/**
+ * vmb_datapath_signal_relid() - signal the guest of an open channel
+ * @server: the server
+ * @child_relid: the channel's relid
+ *
+ * For the sender of a successful OPENCHANNEL_RESULT, once the guest has
+ * it: under the data path lock like every signal, so that none is raised
+ * for an open that ended meanwhile.
+ *
+ * Context: any; takes no lock of the server.
+ */
+void vmb_datapath_signal_relid(struct vmb_server *server, u32 child_relid)
+{
+	struct vmb_channel *channel;
+	unsigned long flags;
+
+	rcu_read_lock();
+	/* The memory stays for the grace period; a going channel is closed. */
+	channel = xa_load(&server->relids, child_relid);
+	if (channel) {
+		spin_lock_irqsave(&channel->dp.lock, flags);
+		if (channel->dp.open)
+			vmb_dp_signal(channel);
+		spin_unlock_irqrestore(&channel->dp.lock, flags);
+	}
+	rcu_read_unlock();
+}
+
 /*
  * Fail the data path: nothing more is read or written; the state work
  * tells the back-end suspend and closed.
@@ -122,17 +172,39 @@ static bool vmb_dp_want_space(struct vmb_datapath *dp, u32 len)
 				   VMB_PACKET_TRAILER_SIZE);
 }
 
+static void vmb_dp_arm_recheck(struct vmb_datapath *dp)
+{
+	lockdep_assert_held(&dp->lock);
+	mod_timer(&dp->recheck,
+		  jiffies + msecs_to_jiffies(VMB_TXQ_RECHECK_MS));
+}
+
+/*
+ * A receive slot comes free.  When every slot was taken the data work
+ * stopped reading: it goes on.
+ */
+static void vmb_dp_put_slot(struct vmb_channel *channel,
+			    struct vmb_server_packet *packet)
+{
+	struct vmb_datapath *dp = &channel->dp;
+
+	lockdep_assert_held(&dp->lock);
+	if (dp->rx_on && bitmap_full(dp->rx_taken, VMB_RX_SLOTS))
+		vmb_datapath_kick(channel);
+	packet->held = false;
+	__clear_bit(packet - dp->rx, dp->rx_taken);
+}
+
 static int vmb_dp_enqueue(struct vmb_channel *channel, const struct kvec *vec,
-			  unsigned int nr, bool completion)
+			  unsigned int nr, u32 len,
+			  struct vmb_server_packet *completion)
 {
 	struct vmb_datapath *dp = &channel->dp;
 	struct vmb_txq_entry *e;
-	size_t len = 0;
 	unsigned int i;
+	u32 off = 0;
 
 	lockdep_assert_held(&dp->lock);
-	for (i = 0; i < nr; i++)
-		len += vec[i].iov_len;
 	if (!completion && (dp->txq_sends >= VMB_TXQ_MAX_PACKETS ||
 			    dp->txq_bytes + len > VMB_TXQ_MAX_BYTES))
 		return -EAGAIN;
@@ -142,38 +214,48 @@ static int vmb_dp_enqueue(struct vmb_channel *channel, const struct kvec *vec,
 			vmb_dp_fail(channel, VMB_DP_TXQ_NOMEM);
 		return -ENOMEM;
 	}
-	e->completion = completion;
+	e->packet = completion;
 	e->len = len;
-	len = 0;
 	for (i = 0; i < nr; i++) {
-		memcpy(e->data + len, vec[i].iov_base, vec[i].iov_len);
-		len += vec[i].iov_len;
+		memcpy(e->data + off, vec[i].iov_base, vec[i].iov_len);
+		off += vec[i].iov_len;
 	}
-	if (list_empty(&dp->txq) && vmb_dp_want_space(dp, e->len))
-		vmb_datapath_kick(channel);	/* room came meanwhile */
+	if (list_empty(&dp->txq)) {
+		if (vmb_dp_want_space(dp, len))
+			vmb_datapath_kick(channel);	/* room came meanwhile */
+		vmb_dp_arm_recheck(dp);
+	}
 	list_add_tail(&e->node, &dp->txq);
 	if (!completion) {
 		dp->txq_sends++;
-		dp->txq_bytes += e->len;
+		dp->txq_bytes += len;
 	}
 	dp->queued++;
-	return 0;
+	return VMB_DP_QUEUED;
 }
 
 /*
- * Write one packet, or queue it behind those already queued.  Returns 0,
- * -EAGAIN (full, not queued), -EMSGSIZE (never fits), -EPROTO (the guest
- * corrupted the ring: the data path failed) or -ENOMEM.
+ * Write one packet, or queue it behind those already queued (a completion
+ * always is: @completion is the slot it frees once written).  Returns 0,
+ * VMB_DP_QUEUED, -EAGAIN (full, not queued), -EMSGSIZE (never fits this
+ * ring, whatever the queue holds), -EPROTO (the guest corrupted the ring:
+ * the data path failed) or -ENOMEM.
  */
 static int vmb_dp_send_locked(struct vmb_channel *channel,
 			      const struct kvec *vec, unsigned int nr,
-			      bool queue, bool completion)
+			      bool queue, struct vmb_server_packet *completion)
 {
 	struct vmb_datapath *dp = &channel->dp;
+	size_t len = 0;
+	unsigned int i;
 	bool signal;
 	int ret = -ENOSPC;
 
 	lockdep_assert_held(&dp->lock);
+	for (i = 0; i < nr; i++)
+		len += vec[i].iov_len;
+	if (!vmb_ring_fits(&dp->out, len))
+		return -EMSGSIZE;
 	if (list_empty(&dp->txq))
 		ret = vmb_ring_write(&dp->out, vec, nr, &signal);
 	if (!ret) {
@@ -186,18 +268,19 @@ static int vmb_dp_send_locked(struct vmb_channel *channel,
 		vmb_dp_fail(channel, VMB_DP_RING + VMB_RING_BAD_INDEX);
 	if (ret != -ENOSPC)
 		return ret;
-	if (!queue)
+	if (!queue && !completion)
 		return -EAGAIN;
-	return vmb_dp_enqueue(channel, vec, nr, completion);
+	return vmb_dp_enqueue(channel, vec, nr, len, completion);
 }
 
 /* Write out what waited for room, oldest first. */
 static void vmb_dp_flush_txq(struct vmb_channel *channel)
 {
 	struct vmb_datapath *dp = &channel->dp;
+	unsigned int retries = 0;
 	struct vmb_txq_entry *e;
-	unsigned long flags;
 	bool signal = false, sig;
+	unsigned long flags;
 	int ret;
 
 	spin_lock_irqsave(&dp->lock, flags);
@@ -208,7 +291,8 @@ static void vmb_dp_flush_txq(struct vmb_channel *channel)
 
 		ret = vmb_ring_write(&dp->out, &vec, 1, &sig);
 		if (ret == -ENOSPC) {
-			if (vmb_dp_want_space(dp, e->len))
+			if (vmb_dp_want_space(dp, e->len) &&
+			    retries++ < VMB_TXQ_RETRIES)
 				continue;
 			break;
 		}
@@ -220,53 +304,24 @@ static void vmb_dp_flush_txq(struct vmb_channel *channel)
 		signal |= sig;
 		dp->packets_out++;
 		list_del(&e->node);
-		if (!e->completion) {
+		if (e->packet) {
+			vmb_dp_put_slot(channel, e->packet);
+		} else {
 			dp->txq_sends--;
 			dp->txq_bytes -= e->len;
 		}
 		kfree(e);
 	}
-	if (dp->open && list_empty(&dp->txq))
-		vmb_ring_want_space(&dp->out, 0);
+	if (dp->open) {
+		if (list_empty(&dp->txq)) {
+			vmb_ring_want_space(&dp->out, 0);
+			del_timer(&dp->recheck);
+		} else {
+			vmb_dp_arm_recheck(dp);
+		}
+	}
 	if (signal)
 		vmb_dp_signal(channel);
-	spin_unlock_irqrestore(&dp->lock, flags);
-}
-
-/*
- * Give a packet back: the read index moves past every completed packet at
- * the head, and the guest is signalled if it waits for that room.
- */
-static void vmb_dp_release(struct vmb_channel *channel,
-			   struct vmb_server_packet *packet)
-{
-	struct vmb_datapath *dp = &channel->dp;
-	bool was_full, moved = false;
-	unsigned long flags;
-	u32 new_read = 0;
-
-	spin_lock_irqsave(&dp->lock, flags);
-	packet->held = false;
-	packet->done = true;
-	was_full = dp->rx_count == VMB_RX_SLOTS;
-	while (dp->rx_count && dp->rx[dp->rx_head].done) {
-		dp->rx[dp->rx_head].done = false;
-		new_read = dp->rx[dp->rx_head].next;
-		dp->rx_head = (dp->rx_head + 1) % VMB_RX_SLOTS;
-		dp->rx_count--;
-		moved = true;
-	}
-	if (moved && dp->mapped && !dp->failed &&
-	    vmb_ring_consume(&dp->in, new_read))
-		vmb_dp_signal(channel);
-	/*
-	 * A guest signals only when the host had read everything it wrote
-	 * before, so it did not signal what it wrote while packets were
-	 * held: look again.  Also from the data work itself: a release in
-	 * processing_complete comes after its last look.
-	 */
-	if ((moved || was_full) && dp->rx_on)
-		vmb_datapath_kick(channel);
 	spin_unlock_irqrestore(&dp->lock, flags);
 }
 
@@ -286,61 +341,115 @@ static bool vmb_dp_take_tx(struct vmb_datapath *dp, u64 trans_id,
 }
 
 /*
- * One run of the data work: hand packets over until the ring is empty,
- * every slot is held, or the budget is spent.  Returns whether to run
- * again.
+ * Give the guest its ring back up to @pos, and signal it if it waits for
+ * that room.  Under the lock: no signal once the open ended.
+ */
+static void vmb_dp_consume(struct vmb_channel *channel, u32 pos)
+{
+	struct vmb_datapath *dp = &channel->dp;
+	unsigned long flags;
+
+	if (pos == dp->in.index)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	if (dp->mapped && !dp->failed && vmb_ring_consume(&dp->in, pos))
+		vmb_dp_signal(channel);
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
+/*
+ * A slot's copy buffer, big enough for @len: grown by powers of two up to
+ * the channel's maximum packet, and kept until the open ends.
+ */
+static int vmb_dp_grow(struct vmb_server_packet *packet, u32 len, u32 max)
+{
+	u32 size = min_t(u32, roundup_pow_of_two(max_t(u32, len,
+							VMB_RX_MIN_COPY)),
+			 max);
+
+	kvfree(packet->buf);
+	packet->buf = kvmalloc(size, GFP_KERNEL);
+	packet->size = packet->buf ? size : 0;
+	return packet->buf ? 0 : -ENOMEM;
+}
+
+/*
+ * One run of the data work: take packets until the ring is empty, every
+ * slot is taken, or the budget is spent.  Returns whether to run again.
  */
 static bool vmb_dp_receive(struct vmb_channel *channel)
 {
 	const struct vmb_server_packet_callbacks *cb = channel->packet_callbacks;
 	struct vmb_datapath *dp = &channel->dp;
+	u32 max = channel->max_packet_size, pos;
 	struct vmb_server_packet *packet;
-	unsigned int n, handed = 0;
+	unsigned int n, slot, handed = 0;
+	enum vmb_dp_fault fault;
 	struct vmb_ring_packet pkt;
 	struct vmb_tx_slot tx;
 	unsigned long flags;
-	bool more = true;
+	bool stop;
 	int ret;
+
+	/*
+	 * The rings stay mapped for this run once it saw rx_on: whoever
+	 * clears it flushes this work before unmapping.
+	 */
+	spin_lock_irqsave(&dp->lock, flags);
+	stop = !dp->rx_on || dp->failed;
+	pos = dp->in.index;
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (stop)
+		return false;
 
 	for (n = 0; n < VMB_RX_BUDGET; n++) {
 		spin_lock_irqsave(&dp->lock, flags);
-		if (!dp->rx_on || dp->failed ||
-		    dp->rx_count == VMB_RX_SLOTS) {
-			/* A completion or the next start kicks again. */
-			spin_unlock_irqrestore(&dp->lock, flags);
-			more = false;
+		slot = find_first_zero_bit(dp->rx_taken, VMB_RX_SLOTS);
+		/* A slot coming free or the next start kicks again. */
+		stop = !dp->rx_on || dp->failed || slot == VMB_RX_SLOTS;
+		spin_unlock_irqrestore(&dp->lock, flags);
+		if (stop)
 			break;
-		}
+		packet = &dp->rx[slot];
+
 		/* No signal while the host reads anyway. */
 		vmb_ring_mask(&dp->in);
-		ret = vmb_ring_peek(&dp->in, dp->rx_pos,
-				    channel->max_packet_size, &pkt);
+		ret = vmb_ring_peek(&dp->in, pos, max, &pkt);
 		if (ret == -ENODATA) {
 			/* Empty: listen again, unless it filled meanwhile. */
-			more = vmb_ring_unmask(&dp->in, dp->rx_pos);
-			spin_unlock_irqrestore(&dp->lock, flags);
-			if (!more)
+			vmb_dp_consume(channel, pos);
+			if (!vmb_ring_unmask(&dp->in, pos))
 				break;
 			continue;
 		}
+		fault = VMB_DP_RING + pkt.fault;
+		if (!ret && packet->size < pkt.len) {
+			ret = vmb_dp_grow(packet, pkt.len, max);
+			fault = VMB_DP_RX_NOMEM;
+		}
 		if (ret) {
-			vmb_dp_fail(channel, VMB_DP_RING + pkt.fault);
+			spin_lock_irqsave(&dp->lock, flags);
+			vmb_dp_fail(channel, fault);
 			spin_unlock_irqrestore(&dp->lock, flags);
-			more = false;
 			break;
 		}
-		packet = &dp->rx[(dp->rx_head + dp->rx_count) % VMB_RX_SLOTS];
+		/*
+		 * The copy is the packet from now on: the guest may reuse
+		 * its room once the read index moves.  The descriptor's
+		 * fields are the ones peek checked.
+		 */
+		memcpy(packet->buf, pkt.start, pkt.len);
+		pos = pkt.next;
 		packet->channel = channel;
-		packet->start = pkt.start;
+		packet->len = pkt.len;
 		packet->offset = pkt.offset;
 		packet->trans_id = pkt.trans_id;
-		packet->next = pkt.next;
 		packet->type = pkt.type;
 		packet->flags = pkt.flags;
+
+		spin_lock_irqsave(&dp->lock, flags);
+		__set_bit(slot, dp->rx_taken);
 		packet->held = true;
-		packet->done = false;
-		dp->rx_count++;
-		dp->rx_pos = pkt.next;
 		if (pkt.type == VMB_PACKET_COMPLETION) {
 			dp->completions_in++;
 			if (!vmb_dp_take_tx(dp, pkt.trans_id, &tx)) {
@@ -355,12 +464,14 @@ static bool vmb_dp_receive(struct vmb_channel *channel)
 		if (pkt.type == VMB_PACKET_COMPLETION) {
 			if (tx.done)
 				tx.done(channel, tx.context, 0,
-					pkt.start + pkt.offset,
+					packet->buf + pkt.offset,
 					pkt.len - pkt.offset);
-			vmb_dp_release(channel, packet);
+			spin_lock_irqsave(&dp->lock, flags);
+			vmb_dp_put_slot(channel, packet);
+			spin_unlock_irqrestore(&dp->lock, flags);
 		} else if (cb && cb->process_packet) {
 			cb->process_packet(channel, packet,
-					   pkt.start + pkt.offset,
+					   packet->buf + pkt.offset,
 					   pkt.len - pkt.offset);
 			handed++;
 		} else {
@@ -368,9 +479,10 @@ static bool vmb_dp_receive(struct vmb_channel *channel)
 			vmb_server_packet_complete(packet, NULL, 0);
 		}
 	}
+	vmb_dp_consume(channel, pos);
 	if (handed && cb->processing_complete)
 		cb->processing_complete(channel, handed);
-	return more;
+	return n == VMB_RX_BUDGET;
 }
 
 static void vmb_datapath_work(struct work_struct *work)
@@ -385,11 +497,20 @@ static void vmb_datapath_work(struct work_struct *work)
 	vmb_channel_put(channel);
 }
 
+/* Packets wait for room: look at the guest's read index again. */
+static void vmb_dp_recheck(struct timer_list *t)
+{
+	struct vmb_datapath *dp = from_timer(dp, t, recheck);
+
+	vmb_datapath_kick(vmb_dp_channel(dp));
+}
+
 void vmb_datapath_init(struct vmb_datapath *dp)
 {
 	spin_lock_init(&dp->lock);
 	INIT_WORK(&dp->work, vmb_datapath_work);
 	INIT_LIST_HEAD(&dp->txq);
+	timer_setup(&dp->recheck, vmb_dp_recheck, 0);
 }
 
 static void vmb_dp_unpin(struct vmb_channel *channel)
@@ -398,7 +519,7 @@ static void vmb_dp_unpin(struct vmb_channel *channel)
 	struct vmb_server *server = channel->server;
 
 	if (dp->nr_pages)
-		server->ops->unpin_guest_pages(server, dp->pages, dp->nr_pages);
+		vmb_unpin(server, dp->pages, dp->nr_pages);
 	kvfree(dp->pages);
 	dp->pages = NULL;
 	dp->nr_pages = 0;
@@ -416,8 +537,8 @@ static void vmb_dp_unpin(struct vmb_channel *channel)
  * its control page.  Frames are pinned through the transport while mapped.
  *
  * Context: process context, no lock held; may sleep.
- * Return: 0; -EOPNOTSUPP when the transport cannot pin; the transport's
- * errno; -EPROTO when the guest set up an index outside its ring; -ENOMEM.
+ * Return: 0; an error of vmb_pin(); -EPROTO when the guest set up an index
+ * outside its ring; -ENOMEM.
  */
 int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 		     u32 downstream_offset, u32 target_vp)
@@ -430,16 +551,13 @@ int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 	int ret;
 
 	might_sleep();
-	if (!server->ops->pin_guest_pages || !server->ops->unpin_guest_pages)
-		return -EOPNOTSUPP;
 	/* The GPADL's frames do not change while the open holds it. */
 	gpfns = kvmalloc_array(count, sizeof(*gpfns), GFP_KERNEL);
 	dp->pages = kvcalloc(count, sizeof(*dp->pages), GFP_KERNEL);
 	ret = -ENOMEM;
 	if (gpfns && dp->pages) {
 		vmb_gpadl_frames(ring, gpfns);
-		ret = server->ops->pin_guest_pages(server, gpfns, count, true,
-						   dp->pages);
+		ret = vmb_pin(server, gpfns, count, dp->pages);
 	}
 	kvfree(gpfns);
 	if (ret)
@@ -466,9 +584,7 @@ int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 	dp->failed = false;
 	dp->target_vp = target_vp;
 	dp->child_relid = channel->child_relid;
-	dp->rx_pos = dp->in.index;
-	dp->rx_head = 0;
-	dp->rx_count = 0;
+	bitmap_zero(dp->rx_taken, VMB_RX_SLOTS);
 	spin_unlock_irqrestore(&dp->lock, flags);
 	return 0;
 
@@ -486,8 +602,8 @@ out_unpin:
  * @channel: the channel; its state work calls this once the back-end no
  *	longer takes packets (after suspend), before closed
  *
- * Sends waiting for a completion get -ECONNRESET; queued packets go.
- * Does nothing when nothing is mapped.
+ * Sends waiting for a completion get -ECONNRESET; queued packets go, and
+ * so do the receive slots' copies.  Does nothing when nothing is mapped.
  *
  * Context: process context, no lock held; may sleep.
  */
@@ -513,10 +629,17 @@ void vmb_datapath_unmap(struct vmb_channel *channel)
 	dp->txq_bytes = 0;
 	spin_unlock_irqrestore(&dp->lock, flags);
 
+	/* Not armed again: the send window is closed. */
+	del_timer_sync(&dp->recheck);
 	/* A data work still queued finds nothing to do; let it end. */
 	flush_work(&dp->work);
 	list_for_each_entry_safe(e, tmp, &txq, node)
 		kfree(e);
+	for (i = 0; i < VMB_RX_SLOTS; i++) {
+		kvfree(dp->rx[i].buf);
+		dp->rx[i].buf = NULL;
+		dp->rx[i].size = 0;
+	}
 	for (i = 0; i < VMB_TX_SLOTS; i++) {
 		spin_lock_irqsave(&dp->lock, flags);
 		if (!vmb_dp_take_tx(dp, dp->tx[i].trans_id, &tx))
@@ -601,27 +724,23 @@ void vmb_datapath_rx_stop(struct vmb_channel *channel)
  * @channel: the channel, after its suspend callback returned
  *
  * KMCL: no packet is outstanding after suspend.  One that is counts as
- * completed (with no completion for the guest): the read index must move
- * for the next start.  The back-end must not complete it later.
+ * completed (with no completion for the guest): its slot is free for the
+ * next start.  The back-end must not complete it later.
  */
 void vmb_datapath_rx_reclaim(struct vmb_channel *channel)
 {
 	struct vmb_datapath *dp = &channel->dp;
-	struct vmb_server_packet *packet;
 	unsigned int i, held = 0;
 	unsigned long flags;
 
+	spin_lock_irqsave(&dp->lock, flags);
 	for (i = 0; i < VMB_RX_SLOTS; i++) {
-		packet = &dp->rx[i];
-		spin_lock_irqsave(&dp->lock, flags);
-		if (!packet->held) {
-			spin_unlock_irqrestore(&dp->lock, flags);
-			continue;
+		if (dp->rx[i].held) {
+			vmb_dp_put_slot(channel, &dp->rx[i]);
+			held++;
 		}
-		spin_unlock_irqrestore(&dp->lock, flags);
-		held++;
-		vmb_dp_release(channel, packet);
 	}
+	spin_unlock_irqrestore(&dp->lock, flags);
 	if (held)
 		vmb_warn(channel->server,
 			 "channel %u: suspend returned with %u packets held\n",
@@ -687,7 +806,8 @@ EXPORT_SYMBOL_NS_GPL(vmb_server_guest_signal, VMBUS_SERVER);
  *
  * Context: any; never sleeps and never waits for the guest.
  * Return: 0; -EINVAL for a bad argument; -EMSGSIZE for a packet larger
- * than the ring can ever take; -ENOTCONN outside the open window or once
+ * than the guest's ring can ever take (whether or not packets are queued);
+ * -ENOTCONN outside the open window or once
  * the data path failed; -EAGAIN when the ring is full (and queueing was
  * not asked for, or the queue is full); -EBUSY when @done was given and
  * %VMB_TX_SLOTS sends already wait for their completion; -ENOMEM;
@@ -740,7 +860,9 @@ int vmb_server_packet_send(struct vmb_channel *channel, const void *data,
 		desc.trans_id = cpu_to_le64(slot->trans_id);
 	}
 	ret = vmb_dp_send_locked(channel, vec, 2,
-				 flags & VMB_SERVER_SEND_QUEUE, false);
+				 flags & VMB_SERVER_SEND_QUEUE, NULL);
+	if (ret == VMB_DP_QUEUED)
+		ret = 0;
 	if (ret && slot) {
 		slot->trans_id = 0;
 		dp->tx_pending--;
@@ -861,19 +983,23 @@ EXPORT_SYMBOL_NS_GPL(vmb_server_channel_send_sync, VMBUS_SERVER);
 /**
  * vmb_server_packet_complete() - give back a packet from process_packet
  * @packet: the packet
- * @data: the completion's payload, or %NULL
+ * @data: the completion's payload, or %NULL; it may point into the
+ *	packet's own payload
  * @len: its length
  *
- * When the guest asked for a completion, it gets one, with @data; the
- * packet's ring space goes back to the guest once every packet before it
- * was completed too.  A completion never fails for want of room: it waits
- * in the channel's queue (there are at most %VMB_RX_SLOTS of them).
+ * When the guest asked for a completion, it gets one, with @data.  A
+ * completion never fails for want of room: it waits in the channel's
+ * queue, and the packet's receive slot stays taken until it is in the
+ * guest's ring (a guest that does not read its ring stops getting packets
+ * taken once every slot is).
  *
- * Context: any; never sleeps.  @packet is invalid afterwards.
- * Return: 0; -EMSGSIZE when @len does not fit a packet (the packet is not
- * given back); -EINVAL for a packet not held; -ENOTCONN when the open
- * ended meanwhile, or another error of vmb_server_packet_send(): the
- * packet is given back, without a completion.
+ * Context: any; never sleeps.  @packet and its payload are invalid
+ * afterwards.
+ * Return: 0; -EMSGSIZE when @len does not fit a packet of the guest's ring
+ * (the packet is not given back: complete it with less); -EINVAL for a
+ * packet not held; -ENOTCONN when the open ended meanwhile, or another
+ * error of vmb_server_packet_send(): the packet is given back, without a
+ * completion.
  */
 int vmb_server_packet_complete(struct vmb_server_packet *packet,
 			       const void *data, u32 len)
@@ -891,22 +1017,35 @@ int vmb_server_packet_complete(struct vmb_server_packet *packet,
 	unsigned long flags;
 	int ret = 0;
 
-	if (!packet || WARN_ON_ONCE(!packet->held))
+	if (!packet)
 		return -EINVAL;
-	if (data && len > VMB_MAX_PAYLOAD)
+	if (vec[1].iov_len > VMB_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	channel = packet->channel;
 	dp = &channel->dp;
-	if (packet->flags & VMB_PACKET_FLAG_COMPLETION_REQUESTED) {
-		desc.len8 = cpu_to_le16((sizeof(desc) +
-					 ALIGN(vec[1].iov_len, 8)) / 8);
-		desc.trans_id = cpu_to_le64(packet->trans_id);
-		spin_lock_irqsave(&dp->lock, flags);
-		ret = dp->open ? vmb_dp_send_locked(channel, vec, 2, true, true) :
-				 -ENOTCONN;
-		spin_unlock_irqrestore(&dp->lock, flags);
+	desc.len8 = cpu_to_le16((sizeof(desc) + ALIGN(vec[1].iov_len, 8)) / 8);
+	desc.trans_id = cpu_to_le64(packet->trans_id);
+
+	spin_lock_irqsave(&dp->lock, flags);
+	if (WARN_ON_ONCE(!packet->held)) {
+		ret = -EINVAL;
+		goto out;
 	}
-	vmb_dp_release(channel, packet);
+	if (packet->flags & VMB_PACKET_FLAG_COMPLETION_REQUESTED) {
+		ret = dp->open ? vmb_dp_send_locked(channel, vec, 2, true,
+						    packet) : -ENOTCONN;
+		if (ret == -EMSGSIZE)
+			goto out;
+		if (ret == VMB_DP_QUEUED) {
+			/* The slot comes free once it is written. */
+			packet->held = false;
+			ret = 0;
+			goto out;
+		}
+	}
+	vmb_dp_put_slot(channel, packet);
+out:
+	spin_unlock_irqrestore(&dp->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_packet_complete, VMBUS_SERVER);
@@ -927,12 +1066,14 @@ void vmb_server_packet_fail(struct vmb_server_packet *packet)
 	struct vmb_datapath *dp;
 	unsigned long flags;
 
-	if (!packet || WARN_ON_ONCE(!packet->held))
+	if (!packet)
 		return;
 	dp = &packet->channel->dp;
 	spin_lock_irqsave(&dp->lock, flags);
-	vmb_dp_fail(packet->channel, VMB_DP_BACKEND_FAIL);
+	if (!WARN_ON_ONCE(!packet->held)) {
+		vmb_dp_fail(packet->channel, VMB_DP_BACKEND_FAIL);
+		vmb_dp_put_slot(packet->channel, packet);
+	}
 	spin_unlock_irqrestore(&dp->lock, flags);
-	vmb_dp_release(packet->channel, packet);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_packet_fail, VMBUS_SERVER);

@@ -9,19 +9,26 @@
 
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/workqueue.h>
 #include <linux/vmbus_server.h>
 
 #include "ring.h"
 
 /*
- * Received packets a back-end may hold (handed to process_packet, not yet
- * completed).  The ring stays unread past the oldest one, so the guest
- * cannot make the host hold more than this per channel; parsing waits
- * while all are taken.  64: a storage queue depth, and far more than a
- * Linux guest's utilities and input drivers keep in flight.
+ * Received packets the host holds: each is copied out of the guest's ring
+ * into a slot when the data work takes it, and its slot stays taken until
+ * the back-end completed it and the completion, if the guest asked for
+ * one, is in the guest's ring.  The data work takes no packet while every
+ * slot is taken, so the guest cannot make the host hold more than this per
+ * channel: in copies (at most a maximum packet each, allocated once per
+ * slot and open) and in queued completions.  64: a storage queue depth,
+ * and far more than a Linux guest's utilities and input drivers keep in
+ * flight.
  */
 #define VMB_RX_SLOTS			64
+/* A slot's first copy buffer; it grows by powers of two to the packet. */
+#define VMB_RX_MIN_COPY			256
 /*
  * Sends waiting for the guest's completion, per channel.  A send asking
  * for one while all are taken gets -EBUSY.  A power of two: a transaction
@@ -31,16 +38,25 @@
 /*
  * Packets a channel keeps while the guest's ring is full, for senders that
  * asked to queue (VMB_SERVER_SEND_QUEUE), in number and in bytes.
- * Completions of received packets are queued beyond those bounds: there are
- * at most VMB_RX_SLOTS of them, each at most a maximum packet.
+ * Completions of received packets wait in the same queue outside those
+ * bounds: each holds its receive slot, so there are at most VMB_RX_SLOTS,
+ * each of a size the back-end chose.
  */
 #define VMB_TXQ_MAX_PACKETS		64
 #define VMB_TXQ_MAX_BYTES		(256 << 10)
+/*
+ * While packets wait for room, the host looks at the guest's read index
+ * this often even without a signal: a guest that ignores pending_send_sz,
+ * or misses the moment to signal (DPDK's netvsc PMD can, after a batch
+ * read), must not leave the queue stalled.
+ */
+#define VMB_TXQ_RECHECK_MS		100
 /* Packets one run of the data work parses before it yields (fairness). */
 #define VMB_RX_BUDGET			64
 
 struct vmb_channel;
 struct vmb_gpadl;
+struct vmb_server;
 
 /* Why a channel's data path failed; each is counted. */
 enum vmb_dp_fault {
@@ -48,20 +64,26 @@ enum vmb_dp_fault {
 	VMB_DP_BAD_START = VMB_RING_FAULT_COUNT, /* ring indices at open */
 	VMB_DP_BACKEND_FAIL,		/* vmb_server_packet_fail() */
 	VMB_DP_TXQ_NOMEM,		/* a completion could not be queued */
+	VMB_DP_RX_NOMEM,		/* no memory to copy a packet into */
 	VMB_DP_FAULT_COUNT
 };
 
-/* A received packet, as the back-end holds it. */
+/*
+ * A receive slot: a packet copied out of the ring, as the back-end holds
+ * it.  A slot is free, held by the back-end (@held), or waiting with its
+ * completion in the send queue (taken, not held).  The data work alone
+ * fills a free slot; the other fields are stable while it is taken.
+ */
 struct vmb_server_packet {
 	struct vmb_channel *channel;
-	const u8 *start;	/* in the ring, descriptor first */
+	u8 *buf;		/* the copy, descriptor first */
+	u32 size;		/* bytes at @buf */
+	u32 len;		/* the packet's, a multiple of 8 */
 	u32 offset;		/* of the payload */
 	u64 trans_id;
-	u32 next;		/* the read index past it */
 	u16 type;
 	u16 flags;
-	bool held;		/* handed out, not completed */
-	bool done;		/* completed, packets before it not yet */
+	bool held;		/* [lock] handed out, not completed */
 };
 
 /* A send that asked for the guest's completion. */
@@ -87,17 +109,22 @@ struct vmb_datapath {
 	/* Runs process_packet and the send completions; see datapath.c. */
 	struct work_struct work;
 
+	/* Rechecks the guest's read index while packets wait for room. */
+	struct timer_list recheck;
+
 	/* Set up and released by the channel's state work only. */
 	struct page **pages;
 	unsigned int nr_pages;
-	struct vmb_ring in;	/* guest to host: read index [lock] */
+	/*
+	 * Guest to host: only the data work reads it and moves its read
+	 * index (under @lock, which orders the signal it may raise).
+	 */
+	struct vmb_ring in;
 	struct vmb_ring out;	/* host to guest [lock] */
 	u32 target_vp;		/* [lock] */
 	u32 child_relid;	/* [lock] */
 
-	u32 rx_pos;		/* [work] where the next packet starts */
-	unsigned int rx_head;	/* [lock] oldest packet not consumed */
-	unsigned int rx_count;	/* [lock] packets not consumed */
+	DECLARE_BITMAP(rx_taken, VMB_RX_SLOTS);	/* [lock] */
 	struct vmb_server_packet rx[VMB_RX_SLOTS];
 
 	u64 tx_seq;		/* [lock] makes transaction ids */
@@ -128,6 +155,7 @@ void vmb_datapath_rx_start(struct vmb_channel *channel);
 void vmb_datapath_rx_stop(struct vmb_channel *channel);
 void vmb_datapath_rx_reclaim(struct vmb_channel *channel);
 void vmb_datapath_kick(struct vmb_channel *channel);
+void vmb_datapath_signal_relid(struct vmb_server *server, u32 child_relid);
 const char *vmb_dp_fault_name(enum vmb_dp_fault fault);
 
 #endif /* _VMBUS_SERVER_DATAPATH_H */

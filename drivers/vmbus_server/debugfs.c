@@ -38,10 +38,11 @@ static void vmb_debugfs_show_datapath(struct seq_file *m,
 	int i;
 
 	spin_lock_irqsave(&dp->lock, flags);
-	seq_printf(m, "  data path: %s%s%s%s, %u pages pinned, %u packets held, %u sends await completion, %u queued\n",
+	seq_printf(m, "  data path: %s%s%s%s, %u pages pinned, %u receive slots taken, %u sends await completion, %u queued\n",
 		   dp->mapped ? "mapped" : "unmapped",
 		   dp->open ? ", open" : "", dp->rx_on ? ", receiving" : "",
-		   dp->failed ? ", FAILED" : "", dp->nr_pages, dp->rx_count,
+		   dp->failed ? ", FAILED" : "", dp->nr_pages,
+		   bitmap_weight(dp->rx_taken, VMB_RX_SLOTS),
 		   dp->tx_pending, dp->txq_sends);
 	seq_printf(m, "  packets in %llu out %llu, completions in %llu (%llu unknown), signals out %llu, queued %llu\n",
 		   dp->packets_in, dp->packets_out, dp->completions_in,
@@ -72,9 +73,10 @@ static void vmb_debugfs_show_channel(struct seq_file *m,
 	seq_printf(m, "  mmio_megabytes %u mmio_megabytes_optional %u max_packet_size %u flags 0x%x\n",
 		   channel->mmio_megabytes, channel->mmio_megabytes_optional,
 		   channel->max_packet_size, channel->flags);
-	seq_printf(m, "  callbacks told: %s%s\n",
+	seq_printf(m, "  callbacks told: %s%s; back-end mappings pin %u frames\n",
 		   channel->cb_open ? "opened" : "closed",
-		   channel->cb_active ? ", active" : "");
+		   channel->cb_active ? ", active" : "",
+		   channel->mapped_frames);
 	if (channel->cb_ring)
 		seq_printf(m, "  ring gpadl 0x%x downstream offset %u target vp %u\n",
 			   channel->cb_ring->id,
@@ -109,7 +111,9 @@ static int vmb_server_state_show(struct seq_file *m, void *unused)
 		   server->releases_answered, server->releases_unprompted);
 	list_for_each_entry(channel, &server->channels, server_node)
 		vmb_debugfs_show_channel(m, channel);
-	seq_printf(m, "gpadls: %zu bytes held\n", server->gpadl_bytes);
+	seq_printf(m, "gpadls: %zu bytes held; %u frames pinned (bound %u)\n",
+		   server->gpadl_bytes, server->pinned_frames,
+		   VMB_SERVER_MAX_PINNED_FRAMES);
 	xa_for_each(&server->gpadls, index, gpadl)
 		seq_printf(m, "gpadl 0x%lx relid %u: %s%s, %u pages\n", index,
 			   gpadl->child_relid,

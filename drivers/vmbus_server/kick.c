@@ -17,6 +17,7 @@
 #include <linux/fs.h>
 #include <linux/file.h>
 #include <linux/poll.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
@@ -36,10 +37,20 @@ static int vmb_kick_wake(wait_queue_entry_t *wait, unsigned int mode,
 			 int sync, void *key)
 {
 	struct vmb_kick *kick = container_of(wait, struct vmb_kick, wait);
+	__poll_t events = key ? key_to_poll(key) : EPOLLIN;
 
-	if (key && !(key_to_poll(key) & EPOLLIN))
-		return 0;
-	vmb_server_guest_signal(kick->server, kick->connection_id);
+	if (events & EPOLLIN)
+		vmb_server_guest_signal(kick->server, kick->connection_id);
+	if (events & POLLFREE) {
+		/*
+		 * The queue goes after an RCU grace period
+		 * (wake_up_pollfree()): leave it now, under its lock, and
+		 * tell vmb_kick_free() there is nothing to remove.
+		 */
+		list_del_init(&wait->entry);
+		/* Pairs with vmb_kick_free(): the entry is off the queue. */
+		smp_store_release(&kick->wqh, NULL);
+	}
 	return 0;
 }
 
@@ -58,8 +69,15 @@ static void vmb_kick_queue(struct file *file, wait_queue_head_t *wqh,
 /* Returns once no wake-up of @kick runs: the queue's lock orders them. */
 static void vmb_kick_free(struct vmb_kick *kick)
 {
-	if (kick->wqh)
-		remove_wait_queue(kick->wqh, &kick->wait);
+	wait_queue_head_t *wqh;
+
+	/* A queue freed with POLLFREE is not freed before the unlock. */
+	rcu_read_lock();
+	/* Pairs with the POLLFREE wake-up's release. */
+	wqh = smp_load_acquire(&kick->wqh);
+	if (wqh)
+		remove_wait_queue(wqh, &kick->wait);
+	rcu_read_unlock();
 	fput(kick->file);
 	kfree(kick);
 }
@@ -68,8 +86,10 @@ static void vmb_kick_free(struct vmb_kick *kick)
  * vmb_server_set_kick_file() - route a channel connection id's signals
  * @server: the server
  * @connection_id: a channel connection id (vmb_server_channel_connection_id())
- * @file: an eventfd (any file whose poll reports EPOLLIN on a signal), or
- *	%NULL to remove the one set
+ * @file: an eventfd (the one the VMM pointed KVM_HYPERV_EVENTFD at), or
+ *	any file with one wait queue whose poll reports EPOLLIN on a signal;
+ *	%NULL removes the one set.  A file whose queue goes away
+ *	(wake_up_pollfree()) just signals no more.
  *
  * Each wake-up of @file with EPOLLIN counts as a guest signal of the
  * channel that holds the id's relid at that time.  The server takes its

@@ -7,11 +7,16 @@
  *
  * A mapping pins its frames through the transport (which resolves them in
  * the guest's memory and refuses frames outside it) and maps them with
- * vmap().  It belongs to the channel's open: the back-end unmaps it, at the
- * latest in its closed callback; whatever is still mapped when that
- * returns is unmapped then, with a warning, so that no frame stays pinned
- * past the open, whatever ended it.  A mapped GPADL's teardown waits for
- * the unmap, as a ring's waits for the close.
+ * vmap().  It belongs to the channel's open: mappings are taken from the
+ * moment the rings are mapped (before the opened callback) until the open
+ * ends, whatever ends it: the guest's close, a disable, reset or destroy,
+ * the failure of the data path, or an opened callback refusing the open.
+ * The back-end unmaps what it mapped, at the latest in its closed callback
+ * (or before a refusing opened returns); whatever is still mapped then is
+ * unmapped by the state work, with a warning, so that no frame stays
+ * pinned past the open.  A mapping that was being made when the open
+ * ended is undone and its caller gets -ENOTCONN.  A mapped GPADL's
+ * teardown waits for the unmap, as a ring's waits for the close.
  */
 
 #include <linux/mm.h>
@@ -79,10 +84,7 @@ static int vmb_mapping_pin(struct vmb_channel *channel, struct vmb_mapping *m,
 	unsigned int i;
 	int ret;
 
-	if (!server->ops->pin_guest_pages || !server->ops->unpin_guest_pages)
-		return -EOPNOTSUPP;
-	ret = server->ops->pin_guest_pages(server, m->gpfns, m->nr_pages,
-					   true, m->pages);
+	ret = vmb_pin(server, m->gpfns, m->nr_pages, m->pages);
 	if (ret)
 		return ret;
 	/* The pages say it all from now on. */
@@ -90,7 +92,7 @@ static int vmb_mapping_pin(struct vmb_channel *channel, struct vmb_mapping *m,
 	m->gpfns = NULL;
 	m->base = vmap(m->pages, m->nr_pages, VM_MAP, PAGE_KERNEL);
 	if (!m->base) {
-		server->ops->unpin_guest_pages(server, m->pages, m->nr_pages);
+		vmb_unpin(server, m->pages, m->nr_pages);
 		return -ENOMEM;
 	}
 	for (i = 0; i < m->pub.nr_ranges; i++)
@@ -102,10 +104,46 @@ static int vmb_mapping_pin(struct vmb_channel *channel, struct vmb_mapping *m,
 static void vmb_mapping_unpin(struct vmb_channel *channel,
 			      struct vmb_mapping *m)
 {
-	struct vmb_server *server = channel->server;
-
 	vunmap(m->base);
-	server->ops->unpin_guest_pages(server, m->pages, m->nr_pages);
+	vmb_unpin(channel->server, m->pages, m->nr_pages);
+}
+
+/*
+ * Count a mapping's frames against the channel's bound, for as long as it
+ * is being made or published.
+ */
+static int vmb_mapping_charge(struct vmb_channel *channel,
+			      struct vmb_mapping *m)
+{
+	lockdep_assert_held(&channel->server->lock);
+	if (m->nr_pages > VMB_CHANNEL_MAX_MAPPED_FRAMES -
+			  channel->mapped_frames)
+		return -ENOSPC;
+	channel->mapped_frames += m->nr_pages;
+	return 0;
+}
+
+/* A charged mapping goes: its frames and its GPADL's map count. */
+static void vmb_mapping_forget(struct vmb_channel *channel,
+			       struct vmb_mapping *m)
+{
+	lockdep_assert_held(&channel->server->lock);
+	channel->mapped_frames -= m->nr_pages;
+	if (m->gpadl)
+		vmb_gpadl_unmapped(channel->server, m->gpadl);
+}
+
+/*
+ * Whether the open @open_seq names still takes mappings: its rings are
+ * mapped, the guest did not close it, its data path did not fail and its
+ * mappings were not ended.
+ */
+static bool vmb_mapping_live(const struct vmb_channel *channel, u32 open_seq)
+{
+	lockdep_assert_held(&channel->server->lock);
+	return channel->mappable && channel->open_seq == open_seq &&
+	       channel->guest_open != VMB_GUEST_CLOSED &&
+	       !READ_ONCE(channel->dp.failed);
 }
 
 /*
@@ -119,12 +157,11 @@ static int vmb_mapping_publish(struct vmb_channel *channel,
 	bool open;
 
 	mutex_lock(&server->lock);
-	open = channel->open_seq == open_seq &&
-	       channel->guest_open != VMB_GUEST_CLOSED;
+	open = vmb_mapping_live(channel, open_seq);
 	if (open)
 		list_add_tail(&m->node, &channel->mappings);
-	else if (m->gpadl)
-		vmb_gpadl_unmapped(server, m->gpadl);
+	else
+		vmb_mapping_forget(channel, m);
 	mutex_unlock(&server->lock);
 	if (open)
 		return 0;
@@ -150,7 +187,9 @@ static int vmb_mapping_publish(struct vmb_channel *channel,
  * sleep.
  * Return: 0; -EINVAL for a bad argument or a GPADL that is no buffer of
  * @channel; -ENOTCONN when the channel is not open (or the open ended
- * meanwhile); -EOPNOTSUPP when the transport cannot pin; the transport's
+ * meanwhile); -ENOSPC when the channel's mappings would pin more than
+ * %VMB_CHANNEL_MAX_MAPPED_FRAMES frames (or the server more than its
+ * bound); -EOPNOTSUPP when the transport cannot pin; the transport's
  * errno; -ENOMEM.
  */
 int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
@@ -170,7 +209,8 @@ int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
 	mutex_lock(&server->lock);
 	gpadl = channel->child_relid ?
 		vmb_gpadl_find(server, gpadl_id, channel->child_relid) : NULL;
-	if (channel->guest_open == VMB_GUEST_CLOSED) {
+	open_seq = channel->open_seq;
+	if (!vmb_mapping_live(channel, open_seq)) {
 		ret = -ENOTCONN;
 	} else if (!gpadl || gpadl->in_use) {
 		ret = -EINVAL;
@@ -185,25 +225,26 @@ int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
 	}
 	if (!ret) {
 		m = vmb_mapping_alloc(1, gpadl->page_count);
-		if (!m) {
-			ret = -ENOMEM;
-		} else {
-			vmb_gpadl_frames(gpadl, m->gpfns);
-			m->gpadl = gpadl;
-			m->ranges[0].len = vmb_gpadl_bytes(gpadl);
-			gpadl->maps++;
-			open_seq = channel->open_seq;
-		}
+		ret = m ? vmb_mapping_charge(channel, m) : -ENOMEM;
+	}
+	if (!ret) {
+		vmb_gpadl_frames(gpadl, m->gpfns);
+		m->gpadl = gpadl;
+		m->ranges[0].len = vmb_gpadl_bytes(gpadl);
+		gpadl->maps++;
 	}
 	mutex_unlock(&server->lock);
-	if (ret)
+	if (ret) {
+		if (m)
+			vmb_mapping_free(m);
 		return ret;
+	}
 
 	m->channel = channel;
 	ret = vmb_mapping_pin(channel, m, &first, &offset);
 	if (ret) {
 		mutex_lock(&server->lock);
-		vmb_gpadl_unmapped(server, gpadl);
+		vmb_mapping_forget(channel, m);
 		mutex_unlock(&server->lock);
 		vmb_mapping_free(m);
 		return ret;
@@ -216,14 +257,15 @@ int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_map_gpadl, VMBUS_SERVER);
 
 /*
- * The GPA-direct header of a packet, copied out of the ring and checked:
+ * The GPA-direct header of a packet, in the packet's copy, checked:
  * at most VMB_MAX_EXTERNAL_RANGES ranges, each at least a byte from an
  * offset inside its first frame, all inside the packet's header area.
  * Returns the number of frames, or a negative errno.
  */
 /*
- * The header is a kmalloc() copy and its fields sit at multiples of their
- * size (8-byte ranges of 4-byte counts and 8-byte frames): aligned.
+ * The header is in the packet's copy, at 16 bytes into a kvmalloc()
+ * buffer, and its fields sit at multiples of their size (8-byte ranges of
+ * 4-byte counts and 8-byte frames): aligned.
  */
 static u32 vmb_hdr32(const u8 *hdr, u32 off)
 {
@@ -270,16 +312,17 @@ static int vmb_external_parse(const u8 *hdr, u32 hdr_len, u32 *nr_ranges)
  * @packet: a packet from process_packet, not yet completed
  * @map: where the mapping goes: one range per GPA range of the packet
  *
- * The ranges are copied from the ring and checked (at most 64, each inside
- * the packet, starting inside its first frame); the frames are pinned
- * through the transport, which refuses any outside the guest's memory, and
- * mapped.  Unmap with vmb_server_unmap(), before completing the packet
+ * The ranges are read from the packet's copy and checked (at most 64,
+ * each inside the packet, starting inside its first frame); the frames are
+ * pinned through the transport, which refuses any outside the guest's
+ * memory, and mapped.  Unmap with vmb_server_unmap(), before completing the packet
  * (KMCL: the external data is the packet's); the open's end unmaps it at
  * the latest.
  *
  * Context: process context (process_packet included); may sleep.
  * Return: 0; -EINVAL for a packet that is not GPA-direct or whose ranges
- * are malformed; -ENOTCONN when the open ended; -EOPNOTSUPP when the
+ * are malformed; -ENOTCONN when the open ended; -ENOSPC past the pin
+ * bounds (see vmb_server_channel_map_gpadl()); -EOPNOTSUPP when the
  * transport cannot pin; the transport's errno; -ENOMEM.
  */
 int vmb_server_packet_map_external(struct vmb_server_packet *packet,
@@ -290,24 +333,19 @@ int vmb_server_packet_map_external(struct vmb_server_packet *packet,
 	u32 hdr_len, nr_ranges = 0, r, off = 8, page = 0, open_seq;
 	u32 *first, *offset;
 	int frames, ret;
-	u8 *hdr;
+	const u8 *hdr;
 
 	if (!packet || !map || !packet->held ||
 	    packet->type != VMB_PACKET_DATA_GPA_DIRECT)
 		return -EINVAL;
 	might_sleep();
 	channel = packet->channel;
-	/* Copied once: the guest can rewrite the ring meanwhile. */
+	/* The packet's copy: the guest cannot rewrite it. */
+	hdr = packet->buf + sizeof(struct vmb_packet_desc);
 	hdr_len = packet->offset - sizeof(struct vmb_packet_desc);
-	hdr = kmemdup(packet->start + sizeof(struct vmb_packet_desc), hdr_len,
-		      GFP_KERNEL);
-	if (!hdr)
-		return -ENOMEM;
 	frames = vmb_external_parse(hdr, hdr_len, &nr_ranges);
-	if (frames < 0) {
-		kfree(hdr);
+	if (frames < 0)
 		return frames;
-	}
 	m = vmb_mapping_alloc(nr_ranges, frames);
 	first = kcalloc(2 * nr_ranges, sizeof(u32), GFP_KERNEL);
 	if (!m || !first) {
@@ -330,20 +368,27 @@ int vmb_server_packet_map_external(struct vmb_server_packet *packet,
 	}
 	mutex_lock(&channel->server->lock);
 	open_seq = channel->open_seq;
+	ret = vmb_mapping_live(channel, open_seq) ?
+	      vmb_mapping_charge(channel, m) : -ENOTCONN;
 	mutex_unlock(&channel->server->lock);
+	if (ret)
+		goto out;
 	m->channel = channel;
 	ret = vmb_mapping_pin(channel, m, first, offset);
-	if (!ret) {
-		ret = vmb_mapping_publish(channel, m, open_seq);
-		if (!ret)
-			*map = &m->pub;
-		m = NULL;	/* published, or freed */
+	if (ret) {
+		mutex_lock(&channel->server->lock);
+		vmb_mapping_forget(channel, m);
+		mutex_unlock(&channel->server->lock);
+		goto out;
 	}
+	ret = vmb_mapping_publish(channel, m, open_seq);
+	if (!ret)
+		*map = &m->pub;
+	m = NULL;	/* published, or freed */
 out:
 	if (m)
 		vmb_mapping_free(m);
 	kfree(first);
-	kfree(hdr);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_packet_map_external, VMBUS_SERVER);
@@ -378,8 +423,7 @@ void vmb_server_unmap(struct vmb_server_mapping *map)
 	might_sleep();
 	mutex_lock(&server->lock);
 	list_del(&m->node);
-	if (m->gpadl)
-		vmb_gpadl_unmapped(server, m->gpadl);
+	vmb_mapping_forget(m->channel, m);
 	mutex_unlock(&server->lock);
 	vmb_mapping_end(m->channel, m);
 	vmb_tx(server);
@@ -387,8 +431,23 @@ void vmb_server_unmap(struct vmb_server_mapping *map)
 EXPORT_SYMBOL_NS_GPL(vmb_server_unmap, VMBUS_SERVER);
 
 /**
- * vmb_mapping_close() - end what a back-end left mapped when its open ended
- * @channel: the channel; its state work calls this after closed
+ * vmb_mapping_open() - the back-end may map guest memory for this open
+ * @channel: the channel; its state work calls this once the rings are
+ *	mapped, before opened
+ */
+void vmb_mapping_open(struct vmb_channel *channel)
+{
+	mutex_lock(&channel->server->lock);
+	channel->mappable = true;
+	mutex_unlock(&channel->server->lock);
+}
+
+/**
+ * vmb_mapping_close() - the open ended: end what the back-end left mapped
+ * @channel: the channel; its state work calls this after closed, or after
+ *	an opened callback refused the open
+ *
+ * No mapping is taken afterwards, until the next open.
  */
 void vmb_mapping_close(struct vmb_channel *channel)
 {
@@ -398,10 +457,10 @@ void vmb_mapping_close(struct vmb_channel *channel)
 	LIST_HEAD(ended);
 
 	mutex_lock(&server->lock);
+	channel->mappable = false;
 	list_for_each_entry_safe(m, tmp, &channel->mappings, node) {
 		list_move_tail(&m->node, &ended);
-		if (m->gpadl)
-			vmb_gpadl_unmapped(server, m->gpadl);
+		vmb_mapping_forget(channel, m);
 		left++;
 	}
 	mutex_unlock(&server->lock);

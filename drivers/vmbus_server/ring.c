@@ -194,10 +194,13 @@ int vmb_ring_peek(const struct vmb_ring *ring, u32 pos, u32 max_len,
 	if (offset < sizeof(desc) || offset > len)
 		return vmb_ring_fault(pkt, VMB_RING_BAD_OFFSET);
 
+	/*
+	 * Transfer-page packets name a transfer-page set the host never
+	 * shares with a guest (guests send in-band and GPA-direct): refused.
+	 */
 	pkt->type = le16_to_cpu(desc.type);
 	switch (pkt->type) {
 	case VMB_PACKET_DATA_INBAND:
-	case VMB_PACKET_DATA_XFER_PAGES:
 	case VMB_PACKET_DATA_GPA_DIRECT:
 	case VMB_PACKET_COMPLETION:
 		break;
@@ -302,6 +305,21 @@ u32 vmb_ring_free(const struct vmb_ring *ring)
 EXPORT_SYMBOL_IF_KUNIT(vmb_ring_free);
 
 /**
+ * vmb_ring_fits() - whether a packet can ever fit the ring
+ * @ring: the outgoing ring
+ * @len: the packet's bytes, descriptor included, padding excluded
+ *
+ * With its padding and trailer it must leave a byte free in an empty ring.
+ */
+bool vmb_ring_fits(const struct vmb_ring *ring, size_t len)
+{
+	return len < ring->size &&
+	       ALIGN(len, VMB_RING_ALIGN) + VMB_PACKET_TRAILER_SIZE <
+	       ring->size;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmb_ring_fits);
+
+/**
  * vmb_ring_write() - write one packet into the host-to-guest ring
  * @ring: the outgoing ring
  * @vec: the packet's pieces, descriptor first, padding excluded
@@ -328,12 +346,10 @@ int vmb_ring_write(struct vmb_ring *ring, const struct kvec *vec,
 		if (vec[i].iov_len > ring->size)
 			return -EMSGSIZE;
 		len += vec[i].iov_len;
-		if (len > ring->size)
-			return -EMSGSIZE;
 	}
-	total = ALIGN(len, VMB_RING_ALIGN) + VMB_PACKET_TRAILER_SIZE;
-	if (total >= ring->size)
+	if (!vmb_ring_fits(ring, len))
 		return -EMSGSIZE;
+	total = ALIGN(len, VMB_RING_ALIGN) + VMB_PACKET_TRAILER_SIZE;
 
 	read = le32_to_cpu(READ_ONCE(control->read_index));
 	if (!vmb_ring_index_ok(ring, read))

@@ -67,6 +67,7 @@ bool vmb_ring_unmask(struct vmb_ring *ring, u32 pos);
 int vmb_ring_write(struct vmb_ring *ring, const struct kvec *vec,
 		   unsigned int nr, bool *signal);
 u32 vmb_ring_free(const struct vmb_ring *ring);
+bool vmb_ring_fits(const struct vmb_ring *ring, size_t len);
 bool vmb_ring_want_space(struct vmb_ring *ring, u32 bytes);
 
 const char *vmb_ring_fault_name(enum vmb_ring_fault fault);

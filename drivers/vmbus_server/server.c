@@ -242,22 +242,28 @@ EXPORT_SYMBOL_NS_GPL(vmb_server_transport_ready, VMBUS_SERVER);
  * closed (suspend and closed callbacks), GPADLs and queued messages are
  * forgotten, relids the guest held are free again.  The channels stay
  * enabled and are offered to the next connection.  Returns once every
- * callback for the old connection has returned.  Must not be called from a
- * channel callback.
+ * callback for the old connection has returned, so it must not be called
+ * from a callback (state, packet or completion) of one of the server's
+ * channels: that is reported with a warning and refused.
  *
  * Context: process context; may sleep, until callbacks return.
- * Return: 0, or -ENODEV once the server is being destroyed.
+ * Return: 0; -ENODEV once the server is being destroyed; -EDEADLK from a
+ * callback of the server's channels.
  */
 int vmb_server_reset(struct vmb_server *server)
 {
+	struct vmb_channel *channel;
 	int ret = 0;
 
 	might_sleep();
 	lockdep_assert_not_held(&server->lock);
 	mutex_lock(&server->lock);
-	if (server->dead)
+	list_for_each_entry(channel, &server->channels, server_node)
+		if (WARN_ON_ONCE(vmb_channel_in_work(channel)))
+			ret = -EDEADLK;
+	if (!ret && server->dead)
 		ret = -ENODEV;
-	else
+	if (!ret)
 		vmb_reset_connection(server);
 	mutex_unlock(&server->lock);
 	if (!ret)

@@ -75,6 +75,17 @@ struct vmb_channel;
  */
 #define VMB_OUTQ_WATERMARK		64
 
+/*
+ * Guest frames one server pins through the transport at a time, rings and
+ * back-end mappings together.  A VMM's transport pins with
+ * pin_user_pages(), which adds 1024 (GUP_PIN_COUNTING_BIAS) to a small
+ * page's reference count per pin, and a guest may name one frame over and
+ * over (in a GPADL, in GPA-direct ranges): 2^20 pins of the same page stay
+ * far below the count's 2^31.  2^20 frames are 4 GiB of guest memory, far
+ * more than the rings and device buffers of a VM take.
+ */
+#define VMB_SERVER_MAX_PINNED_FRAMES	(1024 * 1024)
+
 enum vmb_conn_state {
 	VMB_CONN_DISCONNECTED,		/* no version negotiated */
 	VMB_CONN_CONNECTED,		/* version negotiated */
@@ -152,6 +163,7 @@ struct vmb_server {
 	/* [lock] channel connection id -> struct vmb_kick (kick.c) */
 	struct xarray kicks;
 	size_t gpadl_bytes;		/* [lock] held for the guest's GPADLs */
+	unsigned int pinned_frames;	/* [lock] pinned through the transport */
 
 	/* The outgoing queue, oldest first; see connection.c. */
 	struct list_head outq;		/* [lock] struct vmb_outmsg */
@@ -191,9 +203,14 @@ __printf(3, 4)
 void vmb_log(struct vmb_server *server, bool warn, const char *fmt, ...);
 void vmb_post(struct vmb_server *server, const void *msg, size_t len);
 void vmb_kick_remove_all(struct vmb_server *server);
-void vmb_post_signal(struct vmb_server *server, const void *msg, size_t len,
-		     u32 child_relid, u32 target_vp);
+typedef void (*vmb_taken_fn)(struct vmb_server *server, u32 arg);
+void vmb_post_then(struct vmb_server *server, const void *msg, size_t len,
+		   vmb_taken_fn then, u32 arg);
 int vmb_tx(struct vmb_server *server);
+int vmb_pin(struct vmb_server *server, const u64 *gpfns, unsigned int count,
+	    struct page **pages);
+void vmb_unpin(struct vmb_server *server, struct page **pages,
+	       unsigned int count);
 void vmb_outq_drop(struct vmb_server *server);
 int vmb_reject(struct vmb_server *server, enum vmb_reject_reason reason,
 	       u32 msgtype, int err);

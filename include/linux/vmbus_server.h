@@ -117,8 +117,8 @@ struct vmb_server_packet;
  * @context: what the sender passed
  * @status: 0 when the guest completed it; -ECONNRESET when the channel
  *	closed (or its data path failed) first
- * @data: the guest's completion payload, in place in the ring (the guest
- *	can still write it: copy what you check); %NULL unless @status is 0
+ * @data: the guest's completion payload, a copy out of the ring, valid
+ *	during the call; %NULL unless @status is 0
  * @len: its length
  *
  * Called exactly once per such send that returned 0: in the channel's data
@@ -131,13 +131,17 @@ typedef void (*vmb_server_completion_fn)(struct vmb_channel *channel,
 
 /**
  * struct vmb_server_packet_callbacks - KMCL packet callbacks
- * @process_packet: a packet from the guest.  @data is its payload, in place
- *	in the ring, without the VMBus descriptor (after the GPA ranges of a
- *	GPA-direct packet); the guest can still write it, so copy what you
- *	validate before you use it.  Every packet must be given back with
- *	vmb_server_packet_complete() or vmb_server_packet_fail(), now or
- *	later from any context, at the latest in the suspend callback; @data
- *	stays valid until then.
+ * @process_packet: a packet from the guest.  @data is its payload without
+ *	the VMBus descriptor (after the GPA ranges of a GPA-direct packet):
+ *	a copy the host took out of the guest's ring, which the guest cannot
+ *	change, so what you validate stays valid (the external data of a
+ *	GPA-direct packet is guest memory, mapped: the guest can write it).
+ *	Every packet must be given back with vmb_server_packet_complete() or
+ *	vmb_server_packet_fail(), now or later from any context, at the
+ *	latest in the suspend callback; @data stays valid until then.  A
+ *	channel holds at most 64 packets (completed ones whose completion
+ *	waits for room in the guest's ring included); while it holds that
+ *	many, no more are taken from the guest.
  * @processing_complete: a run of the data work handed over @count packets
  *	and has no more for now (KMCL: processing complete).
  *

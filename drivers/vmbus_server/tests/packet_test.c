@@ -49,14 +49,16 @@ struct pt {
 	u32 sums[PKT_MAX_PACKETS];
 	u8 reply[32];			/* completion payload */
 	u32 reply_len;
-	/*
-	 * processing_complete writes one more packet as the guest (which
-	 * does not signal it: a packet is held), then completes the held.
-	 */
-	bool batch_writes;
-	unsigned int batch_signals;
-	/* Map each packet's external data, note it, unmap it. */
+	/* Complete what is held when the next packet comes. */
+	bool complete_on_next;
+	/* The opened callback maps GPADL @map_id, then refuses the open. */
+	u32 map_id;
+	int map_ret;
+	/* Map each packet's external data, note it, unmap it (or keep it). */
 	bool map_external;
+	bool keep_maps;
+	unsigned int maps_ok;
+	unsigned int maps_nospc;
 	int ext_ret;
 	unsigned int ext_ranges;
 	u32 ext_len[4];
@@ -95,6 +97,14 @@ static void pt_process(struct vmb_channel *channel,
 		pt->lens[i] = len;
 		pt->sums[i] = pt_sum(data, len);
 	}
+	while (pt->complete_on_next && pt->nr_held) {
+		struct vmb_server_packet *held = pt->held[--pt->nr_held];
+
+		spin_unlock(&pt->lock);
+		KUNIT_EXPECT_EQ(pt->test,
+				vmb_server_packet_complete(held, NULL, 0), 0);
+		spin_lock(&pt->lock);
+	}
 	if (pt->fail_next) {
 		pt->fail_next = false;
 		spin_unlock(&pt->lock);
@@ -107,7 +117,11 @@ static void pt_process(struct vmb_channel *channel,
 
 		spin_unlock(&pt->lock);
 		pt->ext_ret = vmb_server_packet_map_external(packet, &map);
-		if (!pt->ext_ret) {
+		if (pt->keep_maps) {
+			/* Kept until the open ends, which unmaps them. */
+			pt->maps_ok += !pt->ext_ret;
+			pt->maps_nospc += pt->ext_ret == -ENOSPC;
+		} else if (!pt->ext_ret) {
 			pt->ext_ranges = map->nr_ranges;
 			for (r = 0; r < min(map->nr_ranges, 4u); r++) {
 				pt->ext_len[r] = map->ranges[r].len;
@@ -136,18 +150,8 @@ static void pt_batch(struct vmb_channel *channel, unsigned int count)
 {
 	struct sim_guest *sim = vmb_server_channel_context(channel);
 	struct pt *pt = sim->backend;
-	unsigned int before;
 
 	pt->batches++;
-	if (!pt->batch_writes)
-		return;
-	pt->batch_writes = false;
-	before = pt->to_host.signals;
-	gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, 0, 2, "late", 4);
-	pt->batch_signals = pt->to_host.signals - before;
-	pt->hold = false;
-	while (pt->nr_held)
-		vmb_server_packet_complete(pt->held[--pt->nr_held], NULL, 0);
 }
 
 static const struct vmb_server_packet_callbacks pt_callbacks = {
@@ -221,8 +225,14 @@ static int pt_guest_recv(struct pt *pt, u8 *out, u32 room, u16 *type,
 	return ret;
 }
 
-/* Enable a channel with the test back-end; the guest has not opened it. */
-static struct pt *pt_create(struct kunit *test, u32 max_packet)
+/*
+ * Enable a channel with a test back-end: the simulated guest's state
+ * callbacks unless @cb, and @pcb as packet callbacks (%NULL: none).  The
+ * guest has not opened it.
+ */
+static struct pt *pt_create_with(struct kunit *test, u32 max_packet,
+				 const struct vmb_server_channel_callbacks *cb,
+				 const struct vmb_server_packet_callbacks *pcb)
 {
 	struct pt *pt = kunit_kzalloc(test, sizeof(*pt), GFP_KERNEL);
 	int ret;
@@ -234,9 +244,16 @@ static struct pt *pt_create(struct kunit *test, u32 max_packet)
 	pt->sim->backend = pt;
 	sim_connect(pt->sim, VMB_VERSION_WIN10_V5_3);
 	pt->ch = sim_channel(pt->sim, 1);
-	ret = vmb_server_channel_init_set_packet_callbacks(pt->ch,
-							   &pt_callbacks);
-	KUNIT_ASSERT_EQ(test, ret, 0);
+	if (cb) {
+		ret = vmb_server_channel_init_set_callbacks(pt->ch, cb,
+							    pt->sim);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+	}
+	if (pcb) {
+		ret = vmb_server_channel_init_set_packet_callbacks(pt->ch,
+								   pcb);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+	}
 	if (max_packet) {
 		ret = vmb_server_channel_init_set_max_packet_size(pt->ch,
 								  max_packet);
@@ -246,6 +263,11 @@ static struct pt *pt_create(struct kunit *test, u32 max_packet)
 	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_start(pt->ch));
 	pt->relid = vmb_server_channel_relid(pt->ch);
 	return pt;
+}
+
+static struct pt *pt_create(struct kunit *test, u32 max_packet)
+{
+	return pt_create_with(test, max_packet, NULL, &pt_callbacks);
 }
 
 /* The guest creates the ring GPADL and sets its rings up; not opened. */
@@ -433,6 +455,37 @@ static void signal_after_open_result(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt->sim->signal_relid, pt->relid);
 }
 
+/*
+ * The open's answer waits in the queue (the guest's message slot is busy)
+ * while the guest closes the channel: when the answer goes out, no signal
+ * follows it for the open that ended.  Signals are raised under the data
+ * path's lock, which knows.
+ */
+static void no_signal_after_open_ended(struct kunit *test)
+{
+	struct pt *pt = pt_create(test, 0);
+	struct sim_guest *sim = pt->sim;
+	u32 ring = pt_ring_gpadl(pt);
+	int signals;
+
+	sim->busy = true;
+	KUNIT_ASSERT_EQ(test, sim_open(sim, pt->relid, ring, PKT_OFFSET, 0),
+			0);
+	sim_settle(sim);
+	KUNIT_ASSERT_TRUE(test, sim_is_open(pt->ch));
+	KUNIT_ASSERT_EQ(test, sim_send_relid(sim, VMB_MSG_CLOSECHANNEL,
+					     pt->relid), 0);
+	sim_settle(sim);
+	signals = atomic_read(&sim->signals);
+	sim->count = 0;
+	sim->busy = false;
+	vmb_server_transport_ready(sim->server);
+	sim_settle(sim);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_OPENCHANNEL_RESULT),
+			1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->signals), signals);
+}
+
 /* --- receive ------------------------------------------------------------ */
 
 static void recv_every_size(struct kunit *test)
@@ -465,8 +518,12 @@ static void recv_every_size(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt->ch->dp.packets_in, n);
 }
 
-/* The payload is handed over in place: what the guest rewrites shows. */
-static void recv_zero_copy(struct kunit *test)
+/*
+ * The back-end gets a copy, taken out of the ring at once: the room is the
+ * guest's again while the packet is held, and what the guest writes there
+ * does not show.
+ */
+static void recv_copy_is_stable(struct kunit *test)
 {
 	struct pt *pt = pt_open(test, 0);
 	u8 data[24] = "abcdefghijklmnopqrstuvw";
@@ -476,41 +533,48 @@ static void recv_zero_copy(struct kunit *test)
 					      data, sizeof(data)));
 	KUNIT_ASSERT_EQ(test, pt->nr_held, 1);
 	KUNIT_EXPECT_EQ(test, pt->held_data[0][0], 'a');
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
+			le32_to_cpu(pt->to_host.ctl->write_index));
 	pt->to_host.buf[16] = 'Z';	/* after the 16-byte descriptor */
-	KUNIT_EXPECT_EQ(test, pt->held_data[0][0], 'Z');
+	KUNIT_EXPECT_EQ(test, pt->held_data[0][0], 'a');
+	KUNIT_EXPECT_EQ(test, memcmp(pt->held_data[0], data, sizeof(data)), 0);
 	KUNIT_EXPECT_EQ(test, vmb_server_packet_complete(pt->held[0], NULL, 0),
 			0);
 }
 
 /*
- * Packets completed out of order: the read index moves only past the
- * oldest completed ones, so the guest never reuses a held packet's room.
+ * Packets completed out of order: all were read out of the ring when they
+ * were taken, and each completion goes to the guest as it is made.
  */
 static void recv_out_of_order(struct kunit *test)
 {
 	struct pt *pt = pt_open(test, 0);
+	u16 type, flags;
 	u8 data[40] = {};
 	u32 read0;
+	u64 id;
 	int i;
 
 	pt->hold = true;
 	read0 = le32_to_cpu(pt->to_host.ctl->read_index);
-	/* As a guest does: it signals the first, which the host holds. */
+	/* As a guest does: it signals the first only. */
 	for (i = 0; i < 4; i++)
 		KUNIT_ASSERT_TRUE(test, gr_send(&pt->to_host,
-						VMB_PACKET_DATA_INBAND, 0, i,
+						VMB_PACKET_DATA_INBAND, REQ, i,
 						data, 40));
 	KUNIT_EXPECT_EQ(test, pt->to_host.signals, 1);
 	pt_signal(pt);
 	KUNIT_ASSERT_EQ(test, pt->nr_held, 4);
-	for (i = 3; i >= 1; i--) {
-		vmb_server_packet_complete(pt->held[i], NULL, 0);
-		KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
-				read0);
-	}
-	vmb_server_packet_complete(pt->held[0], NULL, 0);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
 			read0 + 4 * (16 + 40 + 8));
+	for (i = 3; i >= 0; i--) {
+		KUNIT_EXPECT_EQ(test, vmb_server_packet_complete(pt->held[i],
+								 NULL, 0), 0);
+		KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, data, sizeof(data),
+						    &type, &flags, &id), 0);
+		KUNIT_EXPECT_EQ(test, type, VMB_PACKET_COMPLETION);
+		KUNIT_EXPECT_EQ(test, id, i);
+	}
 }
 
 struct pt_timer {
@@ -592,65 +656,173 @@ static void recv_masks_while_reading(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
 					      "a", 1));
 	KUNIT_EXPECT_EQ(test, pt->to_host.signals, before + 1);
-	/* Idle again: unmasked, and the next packet is signalled. */
+	/*
+	 * Idle again: unmasked, and the ring read out although the packet is
+	 * held, so the next packet is signalled.
+	 */
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->interrupt_mask), 0);
-	KUNIT_ASSERT_TRUE(test, gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND,
-					0, 2, "b", 1));
-	/* Not empty before (the held packet): no signal needed. */
-	KUNIT_EXPECT_EQ(test, pt->to_host.signals, before + 1);
-	pt_signal(pt);
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 2,
+					      "b", 1));
+	KUNIT_EXPECT_EQ(test, pt->to_host.signals, before + 2);
 	KUNIT_EXPECT_EQ(test, pt->nr_held, 2);
 	vmb_server_packet_complete(pt->held[0], NULL, 0);
 	vmb_server_packet_complete(pt->held[1], NULL, 0);
 }
 
 /*
- * The guest writes while the back-end holds a packet, so it does not
- * signal; the back-end completes in processing_complete, after the data
- * work's last look at the ring.  The release must look again.
+ * The back-end holds packet A and completes it only once B came, as
+ * netvsc's receive-buffer completions wait for later packets of the same
+ * ring.  The guest signals as Linux's ring_buffer.c does, only a write
+ * into an empty ring: a host that kept A in the ring until its completion
+ * would never hear of B, and both sides would wait for ever.
  */
-static void release_in_batch_end_looks_again(struct kunit *test)
+static void held_packet_does_not_hide_next(struct kunit *test)
 {
 	struct pt *pt = pt_open(test, 0);
+	unsigned int before = pt->to_host.signals;
+	u16 type, flags;
+	u8 out[16];
+	u64 id;
 
 	pt->hold = true;
-	pt->batch_writes = true;
-	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
-					      "first", 5));
-	/* The premise: the second packet came unsignalled. */
-	KUNIT_EXPECT_EQ(test, pt->batch_signals, 0);
+	pt->complete_on_next = true;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, REQ,
+					      1, "A", 1));
+	KUNIT_ASSERT_EQ(test, pt->nr_held, 1);
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, REQ,
+					      2, "B", 1));
+	/* B went into an empty ring, so the guest signalled it. */
+	KUNIT_EXPECT_EQ(test, pt->to_host.signals, before + 2);
 	KUNIT_EXPECT_EQ(test, pt->received, 2);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
-			le32_to_cpu(pt->to_host.ctl->write_index));
+	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), 0);
+	KUNIT_EXPECT_EQ(test, type, VMB_PACKET_COMPLETION);
+	KUNIT_EXPECT_EQ(test, id, 1);
+	KUNIT_ASSERT_EQ(test, pt->nr_held, 1);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_complete(pt->held[0], NULL, 0),
+			0);
+	KUNIT_ASSERT_EQ(test, pt_guest_recv(pt, out, sizeof(out), &type,
+					    &flags, &id), 0);
+	KUNIT_EXPECT_EQ(test, id, 2);
 }
 
-/* A back-end holding every slot stops the parsing, not the guest. */
+/*
+ * A back-end holding every slot stops the parsing, not the guest: what
+ * is beyond stays in the guest's ring until a slot comes free.
+ */
 static void recv_slots_bound(struct kunit *test)
 {
 	struct pt *pt = pt_open(test, 0);
 	unsigned int i, sent = 0;
+	u32 read0;
 
 	pt->hold = true;
+	read0 = le32_to_cpu(pt->to_host.ctl->read_index);
 	while (sent < VMB_RX_SLOTS + 16 &&
 	       gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, 0, sent, NULL, 0))
 		sent++;
 	KUNIT_ASSERT_EQ(test, sent, VMB_RX_SLOTS + 16);
 	pt_signal(pt);
 	KUNIT_EXPECT_EQ(test, pt->nr_held, VMB_RX_SLOTS);
-	/*
-	 * Completing the oldest lets one more in, which is completed at once
-	 * but waits in its slot for those before it: full again.
-	 */
+	/* An empty packet: a descriptor and a trailer. */
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
+			read0 + VMB_RX_SLOTS * (16 + 8));
+	/* One slot free: the rest pass through it, completed at once. */
 	pt->hold = false;
 	vmb_server_packet_complete(pt->held[0], NULL, 0);
-	pt_flush(pt);
-	KUNIT_EXPECT_EQ(test, pt->received, VMB_RX_SLOTS + 1);
-	for (i = 1; i < VMB_RX_SLOTS; i++)
-		vmb_server_packet_complete(pt->held[i], NULL, 0);
 	pt_flush(pt);
 	KUNIT_EXPECT_EQ(test, pt->received, VMB_RX_SLOTS + 16);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_host.ctl->read_index),
 			le32_to_cpu(pt->to_host.ctl->write_index));
+	for (i = 1; i < VMB_RX_SLOTS; i++)
+		vmb_server_packet_complete(pt->held[i], NULL, 0);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(pt->ch->dp.rx_taken,
+					     VMB_RX_SLOTS));
+}
+
+struct pt_rxflood {
+	const char *name;
+	bool backend;		/* else no packet callbacks: completed empty */
+	bool eight_bytes;	/* the guest leaves its ring 8 bytes of room */
+};
+
+static const struct pt_rxflood pt_rxfloods[] = {
+	{ "guest ring full, back-end", true, false },
+	{ "8 bytes of room, back-end", true, true },
+	{ "guest ring full, no packet callbacks", false, false },
+	{ "8 bytes of room, no packet callbacks", false, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(pt_rxflood, pt_rxfloods, name);
+
+#define PT_FLOOD_MS	200
+
+/*
+ * A guest that never reads its own ring sends packets asking for
+ * completions, for PT_FLOOD_MS, signalling even when its ring is full.
+ * Each completion waits in the host's queue holding its packet's slot, so
+ * the host takes VMB_RX_SLOTS packets and no more: the host holds at most
+ * VMB_RX_SLOTS queued completions and the guest's own ring fills.  Once
+ * the guest reads, everything flows again.
+ */
+static void completion_flood_stalls_guest(struct kunit *test)
+{
+	const struct pt_rxflood *f = test->param_value;
+	struct pt *pt = pt_create_with(test, 0, NULL,
+				       f->backend ? &pt_callbacks : NULL);
+	u64 until, sent = 0, stalls = 0, in, sends, written;
+	unsigned int queued = 0, tries;
+	struct list_head *e;
+	u16 type, flags;
+	u8 out[256];
+	u32 w;
+	u64 id;
+
+	pt_open_gpadl(pt, pt_ring_gpadl(pt));
+	if (f->eight_bytes) {
+		w = le32_to_cpu(pt->to_guest.ctl->write_index);
+		pt->to_guest.ctl->read_index =
+			cpu_to_le32((w + 8) % pt->to_guest.size);
+	} else {
+		while (!vmb_server_packet_send(pt->ch, out, 200, 0, NULL,
+					       NULL))
+			;
+	}
+	sends = pt->ch->dp.packets_out;
+	until = ktime_get_ns() + PT_FLOOD_MS * NSEC_PER_MSEC;
+	while (ktime_get_ns() < until) {
+		if (gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, sent,
+			    "flood", 5))
+			sent++;
+		else
+			stalls++;
+		pt_signal(pt);
+	}
+	in = pt->ch->dp.packets_in;
+	/* Completions that fit in what room the guest's ring had left. */
+	written = pt->ch->dp.packets_out - sends;
+	list_for_each(e, &pt->ch->dp.txq)
+		queued++;
+	kunit_info(test, "%llu packets sent, %llu stalls, %llu taken, %llu completions written, %u queued\n",
+		   sent, stalls, in, written, queued);
+	KUNIT_EXPECT_EQ(test, in, VMB_RX_SLOTS + written);
+	KUNIT_EXPECT_LT(test, written * 24, 200 + 24);
+	KUNIT_EXPECT_EQ(test, queued, VMB_RX_SLOTS);
+	KUNIT_EXPECT_TRUE(test, bitmap_full(pt->ch->dp.rx_taken,
+					    VMB_RX_SLOTS));
+	/* The guest is the one that stalled. */
+	KUNIT_EXPECT_GT(test, stalls, 0);
+	KUNIT_EXPECT_FALSE(test, pt->ch->dp.failed);
+
+	/* The guest reads its ring: completions go out, packets come in. */
+	if (f->eight_bytes)
+		pt->to_guest.ctl->read_index = pt->to_guest.ctl->write_index;
+	for (tries = 0; pt->ch->dp.packets_in < sent && tries < 100000;
+	     tries++)
+		if (pt_guest_recv(pt, out, sizeof(out), &type, &flags,
+				  &id) < 0)
+			pt_signal(pt);
+	KUNIT_EXPECT_EQ(test, pt->ch->dp.packets_in, sent);
 }
 
 /* Packets still held when suspend returns are taken back. */
@@ -882,6 +1054,92 @@ static void send_bounds(struct kunit *test)
 	pt_close(pt);
 	KUNIT_EXPECT_EQ(test, pt->done_calls, VMB_TX_SLOTS);
 	KUNIT_EXPECT_EQ(test, pt->done_status, -ECONNRESET);
+}
+
+/*
+ * A packet the guest's ring can never take is refused at the call, also
+ * while others wait in the queue (it would otherwise fail the channel
+ * when its turn came, blaming the guest), and a completion that large
+ * leaves its packet held.
+ */
+static void send_never_fits_refused(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	u32 size = pt->to_guest.size;
+	u8 *big = kunit_kzalloc(test, size, GFP_KERNEL);
+	u8 data[200] = {};
+	u16 type, flags;
+	u64 id;
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	/* 16 + payload + 8 must leave a byte free. */
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, big, size - 24,
+						     QUEUE, NULL, NULL),
+			-EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, big, size - 32,
+						     QUEUE, NULL, NULL), 0);
+	/* Full, and something queued. */
+	while (!vmb_server_packet_send(pt->ch, data, sizeof(data), 0, NULL,
+				       NULL))
+		;
+	KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, data, 8, QUEUE,
+						     NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, big, size - 24,
+						     QUEUE, NULL, NULL),
+			-EMSGSIZE);
+
+	pt->hold = true;
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, REQ,
+					      9, "q", 1));
+	KUNIT_ASSERT_EQ(test, pt->nr_held, 1);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_complete(pt->held[0], big,
+							 size - 24),
+			-EMSGSIZE);
+	KUNIT_EXPECT_TRUE(test, pt->held[0]->held);
+	KUNIT_EXPECT_EQ(test, vmb_server_packet_complete(pt->held[0], "a", 1),
+			0);
+	while (pt_guest_recv(pt, big, size, &type, &flags, &id) >= 0)
+		;
+	KUNIT_EXPECT_FALSE(test, pt->ch->dp.failed);
+	KUNIT_EXPECT_EQ(test, type, VMB_PACKET_COMPLETION);
+	KUNIT_EXPECT_EQ(test, id, 9);
+}
+
+/*
+ * A guest that empties its ring without the signal pending_send_sz asked
+ * for (it ignores the feature, or decided wrongly that the host was not
+ * waiting, as DPDK's netvsc PMD can after a batch read): the host's
+ * queue goes out all the same, within a few VMB_TXQ_RECHECK_MS.
+ */
+static void queued_send_without_signal(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	u8 data[200] = {};
+	unsigned int ms;
+	u32 w;
+
+	while (!vmb_server_packet_send(pt->ch, data, sizeof(data), 0, NULL,
+				       NULL))
+		;
+	KUNIT_ASSERT_EQ(test, vmb_server_packet_send(pt->ch, data,
+						     sizeof(data), QUEUE, NULL,
+						     NULL), 0);
+	KUNIT_ASSERT_FALSE(test, list_empty(&pt->ch->dp.txq));
+	w = le32_to_cpu(pt->to_guest.ctl->write_index);
+	/* Everything read, no signal. */
+	WRITE_ONCE(pt->to_guest.ctl->read_index, cpu_to_le32(w));
+	for (ms = 0; ms < 10 * VMB_TXQ_RECHECK_MS &&
+	     le32_to_cpu(READ_ONCE(pt->to_guest.ctl->write_index)) == w;
+	     ms += 10)
+		usleep_range(10000, 11000);
+	kunit_info(test, "the queued packet went out after about %u ms\n",
+		   ms);
+	KUNIT_EXPECT_NE(test, le32_to_cpu(pt->to_guest.ctl->write_index), w);
+	KUNIT_EXPECT_LE(test, ms, 3 * VMB_TXQ_RECHECK_MS);
+	pt_flush(pt);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->dp.txq));
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(pt->to_guest.ctl->pending_send_sz),
+			0);
 }
 
 struct pt_sync {
@@ -1226,6 +1484,101 @@ static void map_gpadl_rules(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
 }
 
+/*
+ * The data path failed (a corrupt ring): the open is over for the
+ * back-end's mappings too.  What it mapped is ended with the close step,
+ * and a mapping asked for afterwards is refused.
+ */
+static void map_after_failure_refused(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	struct sim_guest *sim = pt->sim;
+	struct vmb_server_mapping *map;
+
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, pt->relid, 0x900, 2), 0);
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
+			0);
+	pt->to_host.ctl->write_index = cpu_to_le32(44);	/* unaligned */
+	pt_signal(pt);
+	KUNIT_ASSERT_TRUE(test, pt->ch->dp.failed);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
+			-ENOTCONN);
+	sim_settle(sim);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
+			-ENOTCONN);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
+	/* Nothing holds the GPADL: its teardown completes at once. */
+	sim->count = 0;
+	KUNIT_EXPECT_EQ(test, sim_teardown(sim, pt->relid, 0x900), 0);
+	sim_settle(sim);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 1);
+}
+
+static int pt_opened_maps_refuses(struct vmb_channel *channel)
+{
+	struct sim_guest *sim = vmb_server_channel_context(channel);
+	struct pt *pt = sim->backend;
+	struct vmb_server_mapping *map;
+
+	pt->map_ret = vmb_server_channel_map_gpadl(channel, pt->map_id, &map);
+	return -EPERM;
+}
+
+static const struct vmb_server_channel_callbacks pt_refusing_callbacks = {
+	.opened = pt_opened_maps_refuses,
+};
+
+/*
+ * An opened callback maps a buffer GPADL and then refuses the open,
+ * forgetting the mapping: it ends with the refused open, so its frames go
+ * and the GPADL's teardown completes.
+ */
+static void map_in_refused_open_ended(struct kunit *test)
+{
+	struct pt *pt = pt_create_with(test, 0, &pt_refusing_callbacks,
+				       &pt_callbacks);
+	struct sim_guest *sim = pt->sim;
+	u32 ring = pt_ring_gpadl(pt);
+
+	pt->map_id = 0x900;
+	pt->map_ret = 1;
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, pt->relid, 0x900, 2), 0);
+	KUNIT_ASSERT_EQ(test, sim_open(sim, pt->relid, ring, PKT_OFFSET, 0),
+			0);
+	sim_settle(sim);
+	KUNIT_EXPECT_EQ(test, pt->map_ret, 0);
+	KUNIT_EXPECT_NE(test, sim_open_status(sim), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
+	sim->count = 0;
+	KUNIT_EXPECT_EQ(test, sim_teardown(sim, pt->relid, 0x900), 0);
+	sim_settle(sim);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 1);
+}
+
+/*
+ * The server is destroyed while the back-end holds a mapping: it is ended
+ * with the open, nothing stays pinned.
+ */
+static void map_ended_by_destroy(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	struct sim_guest *sim = pt->sim;
+	struct vmb_server_mapping *map;
+
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, pt->relid, 0x900, 2), 0);
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
+			0);
+	KUNIT_EXPECT_EQ(test, pt->ch->mapped_frames, 2);
+	sim_guest_destroy_now(sim);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
+	KUNIT_EXPECT_EQ(test, pt->ch->mapped_frames, 0);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
+			-ENOTCONN);
+}
+
 /* A GPA-direct packet: header of ranges, then the payload. */
 struct pt_gpa {
 	__le32 reserved;
@@ -1279,6 +1632,51 @@ static void external_data(struct kunit *test)
 	/* The range crosses into its second frame, mapped right after. */
 	KUNIT_EXPECT_EQ(test, pt->ext_tail[1], (u8)(0x30 + 7999 - 4096));
 	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), PKT_PAGES);
+}
+
+#define PT_DUP_FRAMES	1500
+
+/*
+ * GPA-direct packets that each name one guest frame PT_DUP_FRAMES times,
+ * mapped and held: the channel's mappings stop at
+ * VMB_CHANNEL_MAX_MAPPED_FRAMES pins with -ENOSPC, so a guest cannot make
+ * the host pin one page without bound; the close releases every pin.
+ */
+static void external_pins_bounded(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 16 << 10);
+	u32 len = 16 + PT_DUP_FRAMES * 8, i;
+	unsigned int fit = VMB_CHANNEL_MAX_MAPPED_FRAMES / PT_DUP_FRAMES;
+	__le64 *hdr = kunit_kzalloc(test, len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, hdr);
+	/* reserved, range count; byte count, offset; the frames */
+	((__le32 *)hdr)[1] = cpu_to_le32(1);
+	((__le32 *)hdr)[2] = cpu_to_le32(PT_DUP_FRAMES * PAGE_SIZE);
+	for (i = 0; i < PT_DUP_FRAMES; i++)
+		hdr[2 + i] = cpu_to_le64(SIM_GPFN_BASE + 200);
+	pt->map_external = true;
+	pt->keep_maps = true;
+	pt->hold = true;
+	for (i = 0; i < fit + 2; i++) {
+		KUNIT_ASSERT_TRUE(test, gr_send_parts(&pt->to_host,
+						      VMB_PACKET_DATA_GPA_DIRECT,
+						      0, i, hdr, len, "x", 1));
+		pt_signal(pt);
+	}
+	kunit_info(test, "%u mappings of %u frames, %u refused, %u frames pinned\n",
+		   pt->maps_ok, PT_DUP_FRAMES, pt->maps_nospc,
+		   atomic_read(&pt->sim->pinned));
+	KUNIT_EXPECT_EQ(test, pt->received, fit + 2);
+	KUNIT_EXPECT_EQ(test, pt->maps_ok, fit);
+	KUNIT_EXPECT_EQ(test, pt->maps_nospc, 2);
+	KUNIT_EXPECT_LE(test, pt->ch->mapped_frames,
+			VMB_CHANNEL_MAX_MAPPED_FRAMES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned),
+			PKT_PAGES + fit * PT_DUP_FRAMES);
+	pt_close(pt);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
+	KUNIT_EXPECT_EQ(test, pt->ch->mapped_frames, 0);
 }
 
 struct pt_bad_gpa {
@@ -1598,20 +1996,55 @@ static void kick_file_signals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, file_count(f2), 1);
 }
 
+/*
+ * A kick file whose wait queue goes away (POLLFREE, as signalfd's and
+ * binder's do): the server leaves the queue at the wake-up, and removing
+ * the file later touches nothing of it (KASAN checks).
+ */
+static void kick_file_pollfree(struct kunit *test)
+{
+	struct pt *pt = pt_open(test, 0);
+	struct vmb_server *server = pt->sim->server;
+	u32 conn = vmb_server_channel_connection_id(pt->ch);
+	struct pt_kick *k = kzalloc(sizeof(*k), GFP_KERNEL);
+	struct file *f;
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	init_waitqueue_head(&k->wq);
+	f = anon_inode_getfile("[pt-kick]", &pt_kick_fops, k, O_RDWR);
+	if (IS_ERR(f))
+		kfree(k);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, pt_fput, f));
+	KUNIT_ASSERT_EQ(test, vmb_server_set_kick_file(server, conn, f), 0);
+	KUNIT_ASSERT_TRUE(test, wq_has_sleeper(&k->wq));
+	wake_up_pollfree(&k->wq);
+	KUNIT_EXPECT_FALSE(test, wq_has_sleeper(&k->wq));
+	synchronize_rcu();
+	kfree(k);
+	KUNIT_EXPECT_EQ(test, vmb_server_set_kick_file(server, conn, NULL), 0);
+	/* Signals still reach the channel the usual way. */
+	KUNIT_ASSERT_TRUE(test, pt_guest_send(pt, VMB_PACKET_DATA_INBAND, 0, 1,
+					      "ok", 2));
+	KUNIT_EXPECT_EQ(test, pt->received, 1);
+}
+
 static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(open_pins_ring),
 	KUNIT_CASE_PARAM(unpinned_on_every_end, pt_end_gen_params),
 	KUNIT_CASE(pin_failure_refuses_open),
 	KUNIT_CASE(bad_ring_start_refuses_open),
 	KUNIT_CASE(signal_after_open_result),
+	KUNIT_CASE(no_signal_after_open_ended),
 	KUNIT_CASE(recv_every_size),
-	KUNIT_CASE(recv_zero_copy),
+	KUNIT_CASE(recv_copy_is_stable),
 	KUNIT_CASE(recv_out_of_order),
+	KUNIT_CASE(held_packet_does_not_hide_next),
+	KUNIT_CASE_PARAM(completion_flood_stalls_guest, pt_rxflood_gen_params),
 	KUNIT_CASE(complete_from_timer),
 	KUNIT_CASE(completion_only_when_requested),
 	KUNIT_CASE(recv_masks_while_reading),
 	KUNIT_CASE(recv_slots_bound),
-	KUNIT_CASE(release_in_batch_end_looks_again),
 	KUNIT_CASE(suspend_reclaims_held),
 	KUNIT_CASE(send_inband),
 	KUNIT_CASE(send_with_completion),
@@ -1620,15 +2053,22 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(send_bad_arguments),
 	KUNIT_CASE(send_full_queues),
 	KUNIT_CASE(send_bounds),
+	KUNIT_CASE(send_never_fits_refused),
+	KUNIT_CASE(queued_send_without_signal),
 	KUNIT_CASE(send_sync),
 	KUNIT_CASE_PARAM(hostile_ring_fails_channel, pt_bad_gen_params),
 	KUNIT_CASE(backend_fails_packet),
 	KUNIT_CASE(signal_flood_and_strays),
 	KUNIT_CASE(kick_file_signals),
+	KUNIT_CASE(kick_file_pollfree),
 	KUNIT_CASE_SLOW(fuzz_open_channel),
 	KUNIT_CASE(map_gpadl_buffer),
 	KUNIT_CASE(map_gpadl_rules),
+	KUNIT_CASE(map_after_failure_refused),
+	KUNIT_CASE(map_in_refused_open_ended),
+	KUNIT_CASE(map_ended_by_destroy),
 	KUNIT_CASE(external_data),
+	KUNIT_CASE(external_pins_bounded),
 	KUNIT_CASE_PARAM(external_data_malformed, pt_bad_gpa_gen_params),
 	KUNIT_CASE_SLOW(concurrent_senders),
 	KUNIT_CASE_PARAM_ATTR(end_during_traffic, pt_cut_gen_params,

@@ -348,7 +348,7 @@ vmbs_qemu_test() {
 		'mmio_megabytes 8 mmio_megabytes_optional 16 '
 	vmbs_qemu_check "debugfs: the sample's channel open, rings of 4 pages pinned" \
 		vmbs_qemu_step_printed 6 \
-		'^  data path: mapped, open, receiving, 4 pages pinned, 0 packets held'
+		'^  data path: mapped, open, receiving, 4 pages pinned, 0 receive slots taken'
 	vmbs_qemu_check "debugfs: one packet in, one out" \
 		vmbs_qemu_step_printed 6 \
 		'^  packets in 1 out 1, completions in 0 '

@@ -350,7 +350,7 @@ vmbs_tg_reset_state() {
 
 	out=$(vmbs_qemu_step_output "$1")
 	grep -q '^connection: disconnected' <<<"$out" &&
-		grep -q '^gpadls: 0 bytes held' <<<"$out" &&
+		grep -q '^gpadls: 0 bytes held; 0 frames pinned' <<<"$out" &&
 		grep -q '^outgoing queue: 0 queued' <<<"$out" &&
 		grep -q '^channel relid ' <<<"$out" &&
 		! grep '^channel relid ' <<<"$out" |

@@ -5,10 +5,13 @@
  * test kernel) with @packets packets of every size class from 8 bytes to
  * 16000, queueing them when the guest's ring is full, and checks every
  * echo: in order, the size sent (rounded up to 8 bytes, as in-band
- * payloads are), every byte.  Echoes are held and completed in batches of
- * 16, so the guest's send ring fills too.  Both of the guest's directions
- * are Linux's own ring_buffer.c.  The result is one log line,
- * "vmbus_server_bulk: done: ...".
+ * payloads are), every byte.  Echoes are held and completed 16 at a time,
+ * newest first, as a back-end completing out of order does: a held echo
+ * is completed only once later ones arrived, which the guest (Linux's
+ * ring_buffer.c, signalling only a write into an empty ring) announces
+ * only if the host read the held ones out of its ring.  Both of the
+ * guest's directions are Linux's own ring_buffer.c.  The result is one
+ * log line, "vmbus_server_bulk: done: ...".
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -78,16 +81,16 @@ static bool bulk_check(const u8 *data, u32 len, u32 seq)
 static void bulk_complete_held(void)
 {
 	struct vmb_server_packet *held[BULK_HOLD];
-	unsigned int i, n;
 	unsigned long flags;
+	unsigned int n;
 
 	spin_lock_irqsave(&bulk.lock, flags);
 	n = bulk.nr_held;
 	memcpy(held, bulk.held, n * sizeof(*held));
 	bulk.nr_held = 0;
 	spin_unlock_irqrestore(&bulk.lock, flags);
-	for (i = 0; i < n; i++)
-		vmb_server_packet_complete(held[i], NULL, 0);
+	while (n)
+		vmb_server_packet_complete(held[--n], NULL, 0);
 }
 
 static void bulk_process(struct vmb_channel *channel,
@@ -98,7 +101,6 @@ static void bulk_process(struct vmb_channel *channel,
 	bool full, done;
 
 	spin_lock_irqsave(&bulk.lock, flags);
-	/* Checked in place: a guest rewriting it only fails its own test. */
 	if (bulk_check(data, len, bulk.next))
 		bulk.intact++;
 	else
@@ -108,7 +110,7 @@ static void bulk_process(struct vmb_channel *channel,
 	full = bulk.nr_held == BULK_HOLD;
 	done = bulk.next == packets;
 	spin_unlock_irqrestore(&bulk.lock, flags);
-	if (full)
+	if (full || done)
 		bulk_complete_held();
 	if (done)
 		pr_info("done: %u packets of %zu sizes up to %u bytes, %u echoed intact and in order, %u bad, %u waits for a full queue\n",
@@ -116,15 +118,8 @@ static void bulk_process(struct vmb_channel *channel,
 			bulk.bad, bulk.queue_waits);
 }
 
-/* The end of a batch: give back what is held. */
-static void bulk_batch(struct vmb_channel *channel, unsigned int count)
-{
-	bulk_complete_held();
-}
-
 static const struct vmb_server_packet_callbacks bulk_packet_callbacks = {
 	.process_packet = bulk_process,
-	.processing_complete = bulk_batch,
 };
 
 static bool bulk_stopped(void)
