@@ -755,11 +755,15 @@ static const struct pt_rxflood pt_rxfloods[] = {
 
 KUNIT_ARRAY_PARAM_DESC(pt_rxflood, pt_rxfloods, name);
 
-#define PT_FLOOD_MS	200
+/* The flood goes on until the guest found its ring full this often. */
+#define PT_FLOOD_STALLS		256
+/* ... or for this long, which only a host that keeps taking reaches. */
+#define PT_FLOOD_MAX_MS		20000
 
 /*
  * A guest that never reads its own ring sends packets asking for
- * completions, for PT_FLOOD_MS, signalling even when its ring is full.
+ * completions, signalling even when its ring is full, until it stalled
+ * PT_FLOOD_STALLS times (at most PT_FLOOD_MAX_MS).
  * Each completion waits in the host's queue holding its packet's slot, so
  * the host takes VMB_RX_SLOTS packets and no more: the host holds at most
  * VMB_RX_SLOTS queued completions and the guest's own ring fills.  Once
@@ -789,8 +793,8 @@ static void completion_flood_stalls_guest(struct kunit *test)
 			;
 	}
 	sends = pt->ch->dp.packets_out;
-	until = ktime_get_ns() + PT_FLOOD_MS * NSEC_PER_MSEC;
-	while (ktime_get_ns() < until) {
+	until = ktime_get_ns() + PT_FLOOD_MAX_MS * NSEC_PER_MSEC;
+	while (stalls < PT_FLOOD_STALLS && ktime_get_ns() < until) {
 		if (gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, sent,
 			    "flood", 5))
 			sent++;
@@ -811,7 +815,7 @@ static void completion_flood_stalls_guest(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bitmap_full(pt->ch->dp.rx_taken,
 					    VMB_RX_SLOTS));
 	/* The guest is the one that stalled. */
-	KUNIT_EXPECT_GT(test, stalls, 0);
+	KUNIT_EXPECT_EQ(test, stalls, PT_FLOOD_STALLS);
 	KUNIT_EXPECT_FALSE(test, pt->ch->dp.failed);
 
 	/* The guest reads its ring: completions go out, packets come in. */
@@ -1485,6 +1489,24 @@ static void map_gpadl_rules(struct kunit *test)
 }
 
 /*
+ * Nothing of the open stays mapped: no frame pinned, no mapping left, and
+ * nothing holds buffer GPADL @id, so its teardown completes at once.
+ */
+static void pt_expect_unmapped(struct pt *pt, u32 id)
+{
+	struct sim_guest *sim = pt->sim;
+
+	KUNIT_EXPECT_EQ(pt->test, atomic_read(&sim->pinned), 0);
+	KUNIT_EXPECT_TRUE(pt->test, list_empty(&pt->ch->mappings));
+	KUNIT_EXPECT_EQ(pt->test, pt->ch->mapped_frames, 0);
+	sim->count = 0;
+	KUNIT_EXPECT_EQ(pt->test, sim_teardown(sim, pt->relid, id), 0);
+	sim_settle(sim);
+	KUNIT_EXPECT_EQ(pt->test,
+			sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 1);
+}
+
+/*
  * The data path failed (a corrupt ring): the open is over for the
  * back-end's mappings too.  What it mapped is ended with the close step,
  * and a mapping asked for afterwards is refused.
@@ -1506,13 +1528,7 @@ static void map_after_failure_refused(struct kunit *test)
 	sim_settle(sim);
 	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpadl(pt->ch, 0x900, &map),
 			-ENOTCONN);
-	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
-	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
-	/* Nothing holds the GPADL: its teardown completes at once. */
-	sim->count = 0;
-	KUNIT_EXPECT_EQ(test, sim_teardown(sim, pt->relid, 0x900), 0);
-	sim_settle(sim);
-	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 1);
+	pt_expect_unmapped(pt, 0x900);
 }
 
 static int pt_opened_maps_refuses(struct vmb_channel *channel)
@@ -1549,12 +1565,7 @@ static void map_in_refused_open_ended(struct kunit *test)
 	sim_settle(sim);
 	KUNIT_EXPECT_EQ(test, pt->map_ret, 0);
 	KUNIT_EXPECT_NE(test, sim_open_status(sim), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
-	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
-	sim->count = 0;
-	KUNIT_EXPECT_EQ(test, sim_teardown(sim, pt->relid, 0x900), 0);
-	sim_settle(sim);
-	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 1);
+	pt_expect_unmapped(pt, 0x900);
 }
 
 /*
