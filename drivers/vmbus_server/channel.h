@@ -99,7 +99,10 @@ struct vmb_channel {
 	bool offered;			/* this connection got the offer */
 	bool released;			/* ... and released it unprompted */
 	bool release_pending;		/* rescinded, RELID_RELEASED not yet */
-	bool rescind_due;		/* the work posts the rescind */
+	bool rescind_due;		/* the work posts the rescind, or gives
+					 * the relid back if the guest released
+					 * it first (@released)
+					 */
 	bool quiesce;			/* a reset waits for this work */
 	u32 quiet_req;			/* bumped by each waiter for the work */
 	u32 quiet_done;			/* quiet_req as of the work's last end */
@@ -142,6 +145,8 @@ void vmb_channel_send_offer(struct vmb_server *server,
 void vmb_channel_reset(struct vmb_server *server, struct vmb_channel *channel);
 void vmb_channel_unlist(struct vmb_server *server,
 			struct vmb_channel *channel);
+void vmb_channel_release_done(struct vmb_server *server,
+			      struct vmb_channel *channel);
 void vmb_channel_retire(struct vmb_server *server, struct vmb_channel *channel);
 void vmb_channel_guest_release(struct vmb_server *server,
 			       struct vmb_channel *channel);

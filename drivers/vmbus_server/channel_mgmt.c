@@ -131,15 +131,28 @@ static int vmb_on_relid_released(struct vmb_server *server,
 		return 0;
 	}
 	channel = xa_load(&server->relids, relid);
+	if (channel && channel->rescind_due) {
+		/*
+		 * Disabled, but the rescind waits for the channel's work to
+		 * be quiet: this release answers nothing the guest saw, it is
+		 * the guest's own (Linux gives up an offer it failed to set
+		 * up).  No rescind follows it.  The relid stays the channel's
+		 * until the work is quiet: it may still answer an open on it,
+		 * and that answer must not name a channel offered later.
+		 */
+		if (channel->released)
+			return vmb_reject(server, VMB_REJECT_RELID,
+					  VMB_MSG_RELID_RELEASED, -ENOENT);
+		server->releases_unprompted++;
+		channel->released = true;
+		vmb_gpadl_free_relid(server, relid);
+		return 0;
+	}
 	if (channel && channel->release_pending) {
 		/* The answer to a rescind: the relid is free again. */
 		server->releases_answered++;
-		channel->release_pending = false;
 		vmb_gpadl_free_relid(server, relid);
-		if (channel->state == VMB_CHANNEL_DISABLED)
-			vmb_channel_unlist(server, channel);
-		else
-			vmb_channel_send_offer(server, channel);
+		vmb_channel_release_done(server, channel);
 		return 0;
 	}
 	channel = vmb_channel_by_relid(server, relid);

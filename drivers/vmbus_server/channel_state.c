@@ -222,6 +222,27 @@ void vmb_channel_unlist(struct vmb_server *server,
 }
 
 /**
+ * vmb_channel_release_done() - the relid of a rescinded offer is free again
+ * @server: the server
+ * @channel: a listed channel whose relid the guest released
+ *
+ * A disabled channel gives the relid back (and may be freed here, see
+ * vmb_channel_unlist()); one enabled again meanwhile keeps it and is
+ * offered on it now.
+ */
+void vmb_channel_release_done(struct vmb_server *server,
+			      struct vmb_channel *channel)
+{
+	lockdep_assert_held(&server->lock);
+	channel->release_pending = false;
+	channel->released = false;
+	if (channel->state == VMB_CHANNEL_DISABLED)
+		vmb_channel_unlist(server, channel);
+	else
+		vmb_channel_send_offer(server, channel);
+}
+
+/**
  * vmb_channel_retire() - disable a channel whose server is being destroyed
  * @server: the server
  * @channel: a listed channel
@@ -348,12 +369,19 @@ static enum vmb_step vmb_channel_next(struct vmb_server *server,
 
 	/*
 	 * Quiet: the back-end holds nothing of the guest's.  Only now may the
-	 * guest learn of a rescind: Linux frees the ring once it sees it.
+	 * guest learn of a rescind: Linux frees the ring once it sees it.  A
+	 * guest that released the relid meanwhile gets none (Linux ignores a
+	 * rescind for a relid it released), and the relid, which the steps
+	 * before may have named in an open's answer, is free from now on.
 	 */
 	if (channel->rescind_due) {
 		channel->rescind_due = false;
-		rescind.child_relid = cpu_to_le32(channel->child_relid);
-		vmb_post(server, &rescind, sizeof(rescind));
+		if (channel->released) {
+			vmb_channel_release_done(server, channel);
+		} else {
+			rescind.child_relid = cpu_to_le32(channel->child_relid);
+			vmb_post(server, &rescind, sizeof(rescind));
+		}
 	}
 	if (channel->quiesce) {
 		channel->quiesce = false;
@@ -737,12 +765,13 @@ EXPORT_SYMBOL_NS_GPL(vmb_server_channel_enable, VMBUS_SERVER);
  * Returns once the host side is quiet: the channel is paused and closed
  * (its suspend and closed callbacks have returned), its ring is released,
  * and a guest that was offered the channel has its RESCIND_CHANNELOFFER
- * queued.  It does not wait for the guest: the relid stays reserved until
- * the guest answers RELID_RELEASED, unloads or reconnects, or the server is
- * destroyed, so that it never names two channels in the guest.  The channel
- * can be enabled again meanwhile, with the same configuration; it is
- * offered once the old relid is released.  Does nothing for a channel that
- * is not enabled.
+ * queued, unless it released the relid on its own meanwhile.  It does not
+ * wait for the guest: the relid stays reserved until the guest answers
+ * RELID_RELEASED, unloads or reconnects, or the server is destroyed, so
+ * that it never names two channels in the guest.  The channel can be
+ * enabled again meanwhile, with the same configuration; it is offered once
+ * the old relid is released.  Does nothing for a channel that is not
+ * enabled.
  *
  * Must not be called from one of @channel's own callbacks, state, packet
  * or completion (it would wait for itself): that is reported with a

@@ -62,9 +62,11 @@ static void vmb_debugfs_show_channel(struct seq_file *m,
 		   vmb_connection_id_of(channel->child_relid),
 		   channel->state == VMB_CHANNEL_ENABLED ? "enabled" : "disabled",
 		   channel->offered ? "offered" :
+		   channel->released ? "released by the guest" :
 		   channel->release_pending ? "awaiting RELID_RELEASED" :
-		   channel->released ? "released by the guest" : "not offered",
-		   channel->rescind_due ? ", rescind due" : "",
+		   "not offered",
+		   channel->rescind_due && !channel->released ?
+		   ", rescind due" : "",
 		   vmb_guest_open_names[channel->guest_open],
 		   channel->running ? "running" : "stopped");
 	seq_printf(m, "  name \"%s\" type %pUl instance %pUl\n",

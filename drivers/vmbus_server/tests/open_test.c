@@ -7,6 +7,8 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/string.h>
 
 #include "../channel.h"
@@ -713,6 +715,254 @@ static void full_session(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->relids));
 }
 
+/*
+ * A back-end that blocks once in the callback named @gate until the test
+ * lets it go, and a back-end thread that disables its channel meanwhile:
+ * the guest's messages then cross what the channel's work still has to do.
+ */
+struct gate_backend {
+	struct sim_guest *sim;
+	struct vmb_channel *ch;
+	const char *gate;
+	bool in_gate;
+	bool disabling;
+	struct completion entered;
+	struct completion release;
+	struct completion disabled;
+};
+
+static void gate_event(struct vmb_channel *ch, const char *event)
+{
+	struct gate_backend *gb = vmb_server_channel_context(ch);
+	char *events = gb->sim->events;
+
+	strlcat(events, events[0] ? " " : "", sizeof(gb->sim->events));
+	strlcat(events, event, sizeof(gb->sim->events));
+	if (!gb->gate || strcmp(gb->gate, event))
+		return;
+	gb->gate = NULL;
+	WRITE_ONCE(gb->in_gate, true);
+	complete(&gb->entered);
+	wait_for_completion(&gb->release);
+	WRITE_ONCE(gb->in_gate, false);
+}
+
+static int gate_opened(struct vmb_channel *ch)
+{
+	gate_event(ch, "opened");
+	return 0;
+}
+
+static void gate_started(struct vmb_channel *ch)
+{
+	gate_event(ch, "started");
+}
+
+static void gate_post_started(struct vmb_channel *ch)
+{
+	gate_event(ch, "post_started");
+}
+
+static void gate_suspend(struct vmb_channel *ch)
+{
+	gate_event(ch, "suspend");
+}
+
+static void gate_closed(struct vmb_channel *ch)
+{
+	gate_event(ch, "closed");
+}
+
+static const struct vmb_server_channel_callbacks gate_callbacks = {
+	.opened = gate_opened,
+	.started = gate_started,
+	.post_started = gate_post_started,
+	.suspend = gate_suspend,
+	.closed = gate_closed,
+};
+
+static int gate_disable_thread(void *data)
+{
+	struct gate_backend *gb = data;
+
+	vmb_server_channel_disable(gb->ch);
+	complete_all(&gb->disabled);
+	return 0;
+}
+
+/* Whatever failed: the callback and the disable return before the end. */
+static void gate_cleanup(void *data)
+{
+	struct gate_backend *gb = data;
+
+	complete_all(&gb->release);
+	if (gb->disabling)
+		wait_for_completion(&gb->disabled);
+}
+
+/* Relid 1, enabled, started and offered to a 5.3 guest; nothing posted. */
+static struct gate_backend *gate_setup(struct kunit *test, const char *gate)
+{
+	struct sim_guest *sim = sim_guest_create(test);
+	struct gate_backend *gb = kunit_kzalloc(test, sizeof(*gb), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, gb);
+	gb->sim = sim;
+	gb->gate = gate;
+	init_completion(&gb->entered);
+	init_completion(&gb->release);
+	init_completion(&gb->disabled);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, gate_cleanup, gb));
+	gb->ch = sim_channel(sim, 1);
+	KUNIT_ASSERT_EQ(test, 0,
+			vmb_server_channel_init_set_callbacks(gb->ch,
+							      &gate_callbacks,
+							      gb));
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_enable(gb->ch));
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_start(gb->ch));
+	sim_connect(sim, VMB_VERSION_WIN10_V5_3);
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_relid(gb->ch), 1);
+	return gb;
+}
+
+static void gate_wait(struct kunit *test, struct gate_backend *gb)
+{
+	KUNIT_ASSERT_NE(test, 0,
+			wait_for_completion_timeout(&gb->entered, 10 * HZ));
+	KUNIT_ASSERT_TRUE(test, READ_ONCE(gb->in_gate));
+}
+
+/* Disable from a back-end thread; returns once the disable took effect. */
+static void gate_disable(struct kunit *test, struct gate_backend *gb)
+{
+	struct task_struct *t;
+	unsigned int ms;
+
+	t = kthread_run(gate_disable_thread, gb, "vmbs-disable");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	gb->disabling = true;
+	for (ms = 0; vmb_server_channel_relid(gb->ch) && ms < 10000; ms += 20)
+		msleep(20);
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_relid(gb->ch), 0);
+}
+
+/*
+ * A host message as a test expects it: its type, and the word at byte 8
+ * (the relid of a rescind or an open result, the id of GPADL_TORNDOWN), or
+ * ANY_WORD.
+ */
+#define ANY_WORD U32_MAX
+
+struct expect_msg {
+	u32 type;
+	u32 word;
+};
+
+static void expect_posted(struct kunit *test, struct sim_guest *sim,
+			  const struct expect_msg *want, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < max(sim->count, n); i++) {
+		u32 type = sim_msg_type(sim, i), word = sim_le32_at(sim, i, 8);
+
+		if (i >= n) {
+			KUNIT_FAIL(test, "message %u: type %u word %#x not expected",
+				   i, type, word);
+			continue;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, type, want[i].type, "message %u", i);
+		if (want[i].word != ANY_WORD)
+			KUNIT_EXPECT_EQ_MSG(test, word, want[i].word,
+					    "message %u (type %u)", i, type);
+	}
+}
+
+struct early_release_case {
+	const char *name;
+	const char *gate;		/* where the back-end blocks */
+	bool unload;			/* the guest unloads meanwhile */
+	struct expect_msg want[2];
+	unsigned int nr_want;
+	const char *events;
+};
+
+static const struct early_release_case early_release_cases[] = {
+	{ "blocked in suspend", "suspend", false, {}, 0,
+	  "opened started post_started suspend closed" },
+	{ "blocked in opened", "opened", false,
+	  { { VMB_MSG_OPENCHANNEL_RESULT, 1 } }, 1, "opened closed" },
+	{ "blocked in suspend, then unload", "suspend", true,
+	  { { VMB_MSG_UNLOAD_RESPONSE, ANY_WORD } }, 1,
+	  "opened started post_started suspend closed" },
+};
+
+KUNIT_ARRAY_PARAM_DESC(early_release, early_release_cases, name);
+
+/*
+ * The guest releases a relid on its own (Linux does when it fails to set up
+ * an offer) after a disable but before the rescind went out, which waits
+ * for the channel's work to be quiet.  That release cannot answer a rescind
+ * the guest never saw: the rescind is dropped, an open still pending is
+ * answered on the relid it named, and the relid comes back only after
+ * that, for the next offer.  No message names relid 0.
+ */
+static void release_before_rescind(struct kunit *test)
+{
+	const struct early_release_case *c = test->param_value;
+	struct gate_backend *gb = gate_setup(test, c->gate);
+	struct sim_guest *sim = gb->sim;
+	bool in_open = !strcmp(c->gate, "opened");
+
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, 1, 0xe1e10, 8), 0);
+	sim->no_settle = true;
+	KUNIT_ASSERT_EQ(test, sim_open(sim, 1, 0xe1e10, 4, 0), 0);
+	if (in_open) {
+		gate_wait(test, gb);
+		sim->count = 0;
+		gate_disable(test, gb);
+	} else {
+		sim_settle(sim);
+		KUNIT_ASSERT_EQ(test, sim_open_status(sim), 0);
+		sim->count = 0;
+		gate_disable(test, gb);
+		gate_wait(test, gb);
+	}
+
+	KUNIT_EXPECT_EQ(test, 0, sim_send_relid(sim, VMB_MSG_RELID_RELEASED, 1));
+	/* It crossed the disable: the callback and the disable still wait. */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(gb->in_gate));
+	KUNIT_EXPECT_FALSE(test, completion_done(&gb->disabled));
+	if (c->unload)
+		KUNIT_EXPECT_EQ(test, 0, sim_send_type(sim, VMB_MSG_UNLOAD));
+	complete_all(&gb->release);
+	KUNIT_ASSERT_NE(test, 0,
+			wait_for_completion_timeout(&gb->disabled, 10 * HZ));
+	sim->no_settle = false;
+	sim_settle(sim);
+
+	expect_posted(test, sim, c->want, c->nr_want);
+	if (in_open)
+		KUNIT_EXPECT_EQ(test, sim_le32_at(sim, 0, 16),
+				VMB_STATUS_UNSUCCESSFUL);
+	KUNIT_EXPECT_STREQ(test, sim->events, c->events);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->relids));
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->gpadls));
+	KUNIT_EXPECT_EQ(test, sim->server->releases_answered, 0);
+	if (c->unload)
+		return;
+	KUNIT_EXPECT_EQ(test, sim->server->releases_unprompted, 1);
+
+	/* The relid is free: the next offer takes it, and nothing follows. */
+	sim->count = 0;
+	KUNIT_ASSERT_EQ(test, 0, vmb_server_channel_enable(gb->ch));
+	sim_settle(sim);
+	KUNIT_ASSERT_EQ(test, sim->count, 1);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, 0), VMB_MSG_OFFERCHANNEL);
+	KUNIT_EXPECT_EQ(test, sim_le32_at(sim, 0, 184), 1);
+}
+
 static struct kunit_case vmb_open_cases[] = {
 	KUNIT_CASE_PARAM(callback_order, steps_gen_params),
 	KUNIT_CASE(open_result_bytes),
@@ -727,6 +977,7 @@ static struct kunit_case vmb_open_cases[] = {
 	KUNIT_CASE(slow_close_holds_only_its_channel),
 	KUNIT_CASE(server_reset_reoffers),
 	KUNIT_CASE_PARAM(full_session, session_gen_params),
+	KUNIT_CASE_PARAM(release_before_rescind, early_release_gen_params),
 	{}
 };
 

@@ -353,13 +353,17 @@ void sim_disable_released(struct sim_guest *sim, struct vmb_channel *channel)
 			sim_send_relid(sim, VMB_MSG_RELID_RELEASED, relid));
 }
 
-/* Deliver a guest message and let the channels' work answer it. */
+/*
+ * Deliver a guest message and let the channels' work answer it (unless
+ * @sim->no_settle).
+ */
 int sim_send(struct sim_guest *sim, u32 conn_id, const void *msg, size_t len)
 {
 	int ret = vmb_server_deliver_guest_message(sim->server, conn_id, msg,
 						   len);
 
-	sim_settle(sim);
+	if (!sim->no_settle)
+		sim_settle(sim);
 	return ret;
 }
 

@@ -46,6 +46,10 @@ struct sim_guest {
 	bool busy;
 	/* While not 0, post_message fails with it. */
 	int fail_with;
+	/* While set, sim_send() returns without waiting for the channels'
+	 * works: a test can play the guest while a callback blocks.
+	 */
+	bool no_settle;
 	/* While not 0, post_message first sleeps that long; how many
 	 * post_message calls began, and how many are running.
 	 */
