@@ -19,8 +19,8 @@
  * @server: the server
  *
  * After UNLOAD, a new INITIATE_CONTACT or a VM reset the guest holds
- * nothing: what was queued for it is dropped, open channels close (in
- * their work), GPADLs are forgotten (without GPADL_TORNDOWN), relids
+ * nothing: what was queued for it is dropped, GPADLs are forgotten
+ * (without GPADL_TORNDOWN), open channels close (in their work), relids
  * waiting for RELID_RELEASED are free again, and every enabled channel
  * will be offered anew.  The relids the guest held are remembered in
  * @server->ended_relids until the next connection.
@@ -33,9 +33,17 @@ void vmb_reset_connection(struct vmb_server *server)
 	server->conn_epoch++;
 	vmb_outq_drop(server);
 	server->reset_reply_len = 0;
+	/*
+	 * GPADLs before channels: a ring let go of from here on, by the
+	 * resets below or later by a channel's work, must find its GPADL
+	 * orphaned.  Otherwise a teardown the old guest asked for would be
+	 * finished with a GPADL_TORNDOWN in the new connection's queue,
+	 * where the next guest, which numbers its GPADLs as the last one
+	 * did, would take it for the answer to its own.
+	 */
+	vmb_gpadl_free_all(server);
 	list_for_each_entry_safe(channel, tmp, &server->channels, server_node)
 		vmb_channel_reset(server, channel);
-	vmb_gpadl_free_all(server);
 	server->conn_state = VMB_CONN_DISCONNECTED;
 }
 

@@ -963,6 +963,85 @@ static void release_before_rescind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sim_le32_at(sim, 0, 184), 1);
 }
 
+struct reset_case {
+	const char *name;
+	u32 type;
+	u32 answer;
+};
+
+static const struct reset_case reset_cases[] = {
+	{ "INITIATE_CONTACT", VMB_MSG_INITIATE_CONTACT,
+	  VMB_MSG_VERSION_RESPONSE },
+	{ "UNLOAD", VMB_MSG_UNLOAD, VMB_MSG_UNLOAD_RESPONSE },
+};
+
+KUNIT_ARRAY_PARAM_DESC(reset, reset_cases, name);
+
+static void send_reset(struct sim_guest *sim, const struct reset_case *c)
+{
+	if (c->type == VMB_MSG_INITIATE_CONTACT)
+		KUNIT_EXPECT_EQ(sim->test, 0,
+				sim_initiate_contact(sim,
+						     VMB_VERSION_WIN10_V5_3));
+	else
+		KUNIT_EXPECT_EQ(sim->test, 0, sim_send_type(sim, c->type));
+}
+
+/*
+ * A teardown the old connection asked for, of the ring of an open the
+ * channel's work had not taken yet, must not be answered to the next
+ * connection: Linux numbers GPADLs from 0xE1E10 on every boot, so the new
+ * guest would take it for its own GPADL of the same id.  The reset's
+ * answer goes out once the old callbacks returned, and nothing of the old
+ * connection follows it.
+ */
+static void reset_forgets_teardown(struct kunit *test)
+{
+	const struct reset_case *c = test->param_value;
+	struct gate_backend *gb = gate_setup(test, "suspend");
+	struct sim_guest *sim = gb->sim;
+	const struct expect_msg want[] = {
+		{ c->answer, ANY_WORD },
+	};
+
+	sim_open_channel(sim, gb->ch);
+	sim->no_settle = true;
+	KUNIT_ASSERT_EQ(test, 0, sim_send_relid(sim, VMB_MSG_CLOSECHANNEL, 1));
+	gate_wait(test, gb);
+	/* While the work sits in suspend: a new ring, an open, a teardown. */
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, 1, 0xe1e10, 8), 0);
+	KUNIT_ASSERT_EQ(test, 0, sim_open(sim, 1, 0xe1e10, 4, 0));
+	KUNIT_ASSERT_EQ(test, 0, sim_teardown(sim, 1, 0xe1e10));
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 0);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_OPENCHANNEL_RESULT),
+			1);
+
+	sim->count = 0;
+	send_reset(sim, c);
+	/* The answer waits for the callback. */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(gb->in_gate));
+	KUNIT_EXPECT_EQ(test, sim->count, 0);
+	complete_all(&gb->release);
+	sim->no_settle = false;
+	sim_settle(sim);
+
+	expect_posted(test, sim, want, ARRAY_SIZE(want));
+	KUNIT_EXPECT_STREQ(test, sim->events,
+			   "opened started post_started suspend closed");
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->gpadls));
+	if (c->type != VMB_MSG_INITIATE_CONTACT)
+		return;
+
+	/* The new guest's GPADL of that id is torn down once, on request. */
+	KUNIT_ASSERT_EQ(test, 0, sim_send_type(sim, VMB_MSG_REQUESTOFFERS));
+	KUNIT_ASSERT_EQ(test, sim_gpadl(sim, 1, 0xe1e10, 8), 0);
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 0);
+	KUNIT_ASSERT_EQ(test, 0, sim_teardown(sim, 1, 0xe1e10));
+	KUNIT_EXPECT_EQ(test, sim_count_type(sim, VMB_MSG_GPADL_TORNDOWN), 1);
+	KUNIT_EXPECT_EQ(test, sim_msg_type(sim, sim->count - 1),
+			VMB_MSG_GPADL_TORNDOWN);
+}
+
 static struct kunit_case vmb_open_cases[] = {
 	KUNIT_CASE_PARAM(callback_order, steps_gen_params),
 	KUNIT_CASE(open_result_bytes),
@@ -978,6 +1057,7 @@ static struct kunit_case vmb_open_cases[] = {
 	KUNIT_CASE(server_reset_reoffers),
 	KUNIT_CASE_PARAM(full_session, session_gen_params),
 	KUNIT_CASE_PARAM(release_before_rescind, early_release_gen_params),
+	KUNIT_CASE_PARAM(reset_forgets_teardown, reset_gen_params),
 	{}
 };
 
