@@ -270,7 +270,8 @@ void vmb_channel_retire(struct vmb_server *server, struct vmb_channel *channel)
  * is offered again to the next connection; a disabled one waiting for its
  * release gives its relid back.  The relids the guest held are noted in
  * @server->ended_relids.  The channel's work is kicked, and the reset waits
- * for it to pass its end once.
+ * for it to pass its end once, also for a disabled channel: its suspend or
+ * closed callback may still be using the old connection's ring.
  */
 void vmb_channel_reset(struct vmb_server *server, struct vmb_channel *channel)
 {
@@ -281,18 +282,17 @@ void vmb_channel_reset(struct vmb_server *server, struct vmb_channel *channel)
 	channel->released = false;
 	channel->rescind_due = false;
 	vmb_channel_shut(server, channel);
-	if (channel->release_pending) {
-		channel->release_pending = false;
-		if (channel->state == VMB_CHANNEL_DISABLED) {
-			vmb_channel_unlist(server, channel);
-			return;
-		}
-	}
 	if (!channel->quiesce) {
 		channel->quiesce = true;
 		server->quiesce_pending++;
 	}
+	/* The run holds a reference: unlisting cannot free the channel. */
 	vmb_channel_kick(channel);
+	if (channel->release_pending) {
+		channel->release_pending = false;
+		if (channel->state == VMB_CHANNEL_DISABLED)
+			vmb_channel_unlist(server, channel);
+	}
 }
 
 /**

@@ -1042,6 +1042,42 @@ static void reset_forgets_teardown(struct kunit *test)
 			VMB_MSG_GPADL_TORNDOWN);
 }
 
+/*
+ * A reset waits for the callbacks of a disabled channel too: until they
+ * return, the back-end may still use the old connection's ring, which the
+ * guest reuses once it has the reset's answer.
+ */
+static void reset_waits_for_disabled_channel(struct kunit *test)
+{
+	const struct reset_case *c = test->param_value;
+	struct gate_backend *gb = gate_setup(test, "suspend");
+	struct sim_guest *sim = gb->sim;
+	const struct expect_msg want[] = {
+		{ c->answer, ANY_WORD },
+	};
+
+	sim_open_channel(sim, gb->ch);
+	sim->no_settle = true;
+	sim->count = 0;
+	gate_disable(test, gb);
+	gate_wait(test, gb);
+	send_reset(sim, c);
+	/* The answer waits for the callback. */
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(gb->in_gate));
+	KUNIT_EXPECT_EQ(test, sim->count, 0);
+	complete_all(&gb->release);
+	KUNIT_ASSERT_NE(test, 0,
+			wait_for_completion_timeout(&gb->disabled, 10 * HZ));
+	sim->no_settle = false;
+	sim_settle(sim);
+
+	expect_posted(test, sim, want, ARRAY_SIZE(want));
+	KUNIT_EXPECT_STREQ(test, sim->events,
+			   "opened started post_started suspend closed");
+	KUNIT_EXPECT_TRUE(test, xa_empty(&sim->server->relids));
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
+}
+
 static struct kunit_case vmb_open_cases[] = {
 	KUNIT_CASE_PARAM(callback_order, steps_gen_params),
 	KUNIT_CASE(open_result_bytes),
@@ -1058,6 +1094,7 @@ static struct kunit_case vmb_open_cases[] = {
 	KUNIT_CASE_PARAM(full_session, session_gen_params),
 	KUNIT_CASE_PARAM(release_before_rescind, early_release_gen_params),
 	KUNIT_CASE_PARAM(reset_forgets_teardown, reset_gen_params),
+	KUNIT_CASE_PARAM(reset_waits_for_disabled_channel, reset_gen_params),
 	{}
 };
 
