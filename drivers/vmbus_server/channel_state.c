@@ -123,14 +123,14 @@ void vmb_channel_send_offer(struct vmb_server *server,
 }
 
 /*
- * The one OPENCHANNEL_RESULT builder.  A success names its channel: a
- * signal follows it once the transport took it, since packets the host
- * wrote before the guest took the answer would otherwise wait (Linux
- * storvsc ignores a signal that comes before, VMBUS.md section 9).
+ * The one OPENCHANNEL_RESULT builder.  A success is followed by a signal
+ * of its channel once the transport took it, if the open still stands,
+ * since packets the host wrote before the guest took the answer would
+ * otherwise wait (Linux storvsc ignores a signal that comes before,
+ * VMBUS.md section 9).
  */
 static void vmb_post_open_result(struct vmb_server *server, u32 relid,
-				 u32 open_id, u32 status,
-				 const struct vmb_channel *opened)
+				 u32 open_id, u32 status)
 {
 	struct vmb_msg_open_result msg = {
 		.header.msgtype = cpu_to_le32(VMB_MSG_OPENCHANNEL_RESULT),
@@ -139,7 +139,7 @@ static void vmb_post_open_result(struct vmb_server *server, u32 relid,
 		.status = cpu_to_le32(status),
 	};
 
-	if (opened)
+	if (!status)
 		vmb_post_then(server, &msg, sizeof(msg),
 			      vmb_datapath_signal_relid, relid);
 	else
@@ -153,7 +153,7 @@ static void vmb_channel_open_result(struct vmb_server *server,
 	/* Replies belong to the connection that asked. */
 	if (epoch == server->conn_epoch)
 		vmb_post_open_result(server, channel->child_relid, open_id,
-				     status, NULL);
+				     status);
 }
 
 /**
@@ -440,7 +440,7 @@ static void vmb_channel_do_open(struct vmb_server *server,
 	if (wanted && !ret && req->epoch == server->conn_epoch) {
 		vmb_datapath_set_open(channel, true);
 		vmb_post_open_result(server, channel->child_relid,
-				     req->open_id, 0, channel);
+				     req->open_id, 0);
 	} else {
 		vmb_channel_open_result(server, channel, req->epoch,
 					req->open_id, VMB_STATUS_UNSUCCESSFUL);
@@ -534,8 +534,7 @@ static int vmb_channel_refuse_open(struct vmb_server *server, u32 relid,
 				   u32 open_id, enum vmb_reject_reason reason,
 				   int err)
 {
-	vmb_post_open_result(server, relid, open_id, VMB_STATUS_UNSUCCESSFUL,
-			     NULL);
+	vmb_post_open_result(server, relid, open_id, VMB_STATUS_UNSUCCESSFUL);
 	return vmb_reject(server, reason, VMB_MSG_OPENCHANNEL, err);
 }
 
