@@ -254,10 +254,11 @@ static int vmb_dp_send_locked(struct vmb_channel *channel,
 	lockdep_assert_held(&dp->lock);
 	for (i = 0; i < nr; i++)
 		len += vec[i].iov_len;
-	if (!vmb_ring_fits(&dp->out, len))
-		return -EMSGSIZE;
+	/* The write refuses what never fits; behind a queue, so does this. */
 	if (list_empty(&dp->txq))
 		ret = vmb_ring_write(&dp->out, vec, nr, &signal);
+	else if (!vmb_ring_fits(&dp->out, len))
+		ret = -EMSGSIZE;
 	if (!ret) {
 		dp->packets_out++;
 		if (signal)

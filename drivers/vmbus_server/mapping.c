@@ -147,27 +147,39 @@ static bool vmb_mapping_live(const struct vmb_channel *channel, u32 open_seq)
 }
 
 /*
- * Publish a mapping made while the lock was dropped, if the open it was
- * made for still stands; else undo it.
+ * Pin and map a charged mapping made while the lock was dropped, and
+ * publish it if the open it was made for still stands; else undo it all.
+ * @m is not the caller's any more.
  */
-static int vmb_mapping_publish(struct vmb_channel *channel,
-			       struct vmb_mapping *m, u32 open_seq)
+static int vmb_mapping_finish(struct vmb_channel *channel,
+			      struct vmb_mapping *m, const u32 *first_page,
+			      const u32 *byte_offset, u32 open_seq,
+			      struct vmb_server_mapping **map)
 {
 	struct vmb_server *server = channel->server;
-	bool open;
+	bool open = false;
+	int ret;
 
+	m->channel = channel;
+	ret = vmb_mapping_pin(channel, m, first_page, byte_offset);
 	mutex_lock(&server->lock);
-	open = vmb_mapping_live(channel, open_seq);
+	if (!ret)
+		open = vmb_mapping_live(channel, open_seq);
 	if (open)
 		list_add_tail(&m->node, &channel->mappings);
 	else
 		vmb_mapping_forget(channel, m);
 	mutex_unlock(&server->lock);
-	if (open)
+	if (open) {
+		*map = &m->pub;
 		return 0;
-	vmb_mapping_unpin(channel, m);
+	}
+	if (!ret) {
+		vmb_mapping_unpin(channel, m);
+		ret = -ENOTCONN;
+	}
 	vmb_mapping_free(m);
-	return -ENOTCONN;
+	return ret;
 }
 
 /**
@@ -240,19 +252,7 @@ int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
 		return ret;
 	}
 
-	m->channel = channel;
-	ret = vmb_mapping_pin(channel, m, &first, &offset);
-	if (ret) {
-		mutex_lock(&server->lock);
-		vmb_mapping_forget(channel, m);
-		mutex_unlock(&server->lock);
-		vmb_mapping_free(m);
-		return ret;
-	}
-	ret = vmb_mapping_publish(channel, m, open_seq);
-	if (!ret)
-		*map = &m->pub;
-	return ret;
+	return vmb_mapping_finish(channel, m, &first, &offset, open_seq, map);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_map_gpadl, VMBUS_SERVER);
 
@@ -373,17 +373,7 @@ int vmb_server_packet_map_external(struct vmb_server_packet *packet,
 	mutex_unlock(&channel->server->lock);
 	if (ret)
 		goto out;
-	m->channel = channel;
-	ret = vmb_mapping_pin(channel, m, first, offset);
-	if (ret) {
-		mutex_lock(&channel->server->lock);
-		vmb_mapping_forget(channel, m);
-		mutex_unlock(&channel->server->lock);
-		goto out;
-	}
-	ret = vmb_mapping_publish(channel, m, open_seq);
-	if (!ret)
-		*map = &m->pub;
+	ret = vmb_mapping_finish(channel, m, first, offset, open_seq, map);
 	m = NULL;	/* published, or freed */
 out:
 	if (m)
