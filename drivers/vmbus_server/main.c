@@ -5,6 +5,7 @@
 
 #include <linux/module.h>
 
+#include "cdev.h"
 #include "channel.h"
 #include "server.h"
 
@@ -13,6 +14,8 @@
 
 static int __init vmb_server_mod_init(void)
 {
+	int ret;
+
 	/*
 	 * Channel works run back-end callbacks that may sleep for long (a
 	 * storage back-end draining I/O): unbound, and not the system one.
@@ -21,11 +24,21 @@ static int __init vmb_server_mod_init(void)
 	if (!vmb_wq)
 		return -ENOMEM;
 	vmb_debugfs_init();
+	/* Last: from here on a VMM can create servers. */
+	ret = vmb_cdev_init();
+	if (ret)
+		goto err_cdev;
 	return 0;
+
+err_cdev:
+	vmb_debugfs_exit();
+	destroy_workqueue(vmb_wq);
+	return ret;
 }
 
 static void __exit vmb_server_mod_exit(void)
 {
+	vmb_cdev_exit();
 	vmb_debugfs_exit();
 	destroy_workqueue(vmb_wq);
 }

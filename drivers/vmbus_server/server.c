@@ -52,6 +52,7 @@ struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 	mutex_init(&server->lock);
 	xa_init_flags(&server->relids, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&server->channels);
+	INIT_LIST_HEAD(&server->devices);
 	init_waitqueue_head(&server->quiesce_wq);
 	xa_init(&server->gpadls);
 	xa_init(&server->kicks);

@@ -24,7 +24,8 @@
  *
  * Fields marked [lock] are protected by @lock; [worker] ones are read and
  * written by the channel's work item, also under @lock, so that the
- * dispatcher can read them.
+ * dispatcher can read them.  [registry] ones are the device registry's,
+ * under its lock, which is taken outside @lock (registry.c).
  */
 #ifndef _VMBUS_SERVER_SERVER_H
 #define _VMBUS_SERVER_SERVER_H
@@ -173,6 +174,10 @@ struct vmb_server {
 	u32 tx_ready_seq;		/* [lock] transport_ready() calls */
 	unsigned int tx_users;		/* [lock] transport ops in flight */
 	wait_queue_head_t tx_wq;	/* destroy waits for tx_users == 0 */
+
+	/* [registry] Devices added to it (registry.c). */
+	struct list_head devices;
+	unsigned int nr_devices;
 
 	u64 rejected[VMB_REJECT_REASON_COUNT];	/* [lock] */
 	u64 tx_errors;			/* [lock] post_message failures */

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sample VMBus server device back-end.
+ * Sample VMBus server device back-end, a device class of the registry.
  *
- * Offers one channel configured like a synthetic video device, with MMIO
- * space, and serves the first step of its protocol over the channel's
- * rings: the guest asks for a protocol version, the back-end answers
- * whether it speaks it.  The VM is played by the module (sample_guest.c):
- * loading it logs every message a guest's VMBus driver would receive,
- * decoded field by field, and the request and its answer.
+ * Each device a VMM adds (VMBS_ADD_DEVICE with the sample's interface
+ * type) is one channel configured like a synthetic video device, with
+ * MMIO space, that serves the first step of that protocol over its rings:
+ * the guest asks for a protocol version, the back-end answers whether it
+ * speaks it.  tools/vmbus_server/vmbus-vmm plays the VMM and the guest.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -17,7 +16,6 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <linux/uuid.h>
 #include <linux/vmbus_server.h>
@@ -25,41 +23,19 @@
 
 #include "sample.h"
 
-static ushort mmio_mb = 8;
-module_param(mmio_mb, ushort, 0444);
-MODULE_PARM_DESC(mmio_mb, "MMIO space the guest should reserve, MiB (default 8)");
-
-static ushort mmio_optional_mb = 16;
-module_param(mmio_optional_mb, ushort, 0444);
-MODULE_PARM_DESC(mmio_optional_mb,
-		 "Further MMIO space the guest may reserve, MiB (default 16)");
-
-static uint version = VMB_VERSION_WIN10_V5_3;
-module_param(version, uint, 0444);
-MODULE_PARM_DESC(version,
-		 "Protocol version the played guest asks for, major << 16 | minor (default 0x00050003)");
-
-/* The synthetic video device's interface type, as Hyper-V offers it. */
-static const guid_t sample_synthvid_type =
-	GUID_INIT(0xda0a7802, 0xe377, 0x4aac,
-		  0x8e, 0x77, 0x05, 0x58, 0xeb, 0x10, 0x73, 0xf8);
-
-/* Fixed, so that the guest sees the same device on every load. */
-static const guid_t sample_instance =
-	GUID_INIT(0x5a3e0c1d, 0x9b47, 0x4f26,
-		  0xa1, 0x8d, 0x3c, 0x72, 0x90, 0x5e, 0x61, 0x04);
+static struct vmb_server_device_class sample_class;
 
 #define SAMPLE_CHANNEL_NAME		"synthvid-sample"
 #define SAMPLE_MAX_PACKET_SIZE		0x20000
 #define SAMPLE_FLAGS	VMB_SERVER_CHANNEL_INIT_FLAG_ENUMERATE_DEVICE_INTERFACE
 
-/* The newest synthetic video version the guest asks for first (3.5). */
-#define SAMPLE_SYNTHVID_WIN10		SAMPLE_SYNTHVID_VERSION(3, 5)
+/* MMIO sizes without parameters: a synthetic video device's. */
+#define SAMPLE_MMIO_MB			8
+#define SAMPLE_MMIO_OPTIONAL_MB		16
+
+/* The synthetic video versions the sample speaks: 3.0 to 3.5. */
 #define SAMPLE_SYNTHVID_MAJOR		3
 #define SAMPLE_SYNTHVID_MAX_MINOR	5
-
-static struct vmb_server *sample_server;
-static struct vmb_channel *sample_channel;
 
 /*
  * A packet from the guest.  Its payload is in the ring, which the guest can
@@ -140,20 +116,23 @@ static int sample_fail(const char *step, int ret)
 }
 
 /* The order of a real Windows back-end (VMBUS.md §1). */
-static int sample_configure(struct vmb_channel *channel)
+static int sample_configure(struct vmb_server_device *device,
+			    struct vmb_channel *channel,
+			    const struct sample_params *params)
 {
+	u16 mmio, mmio_optional;
 	int ret;
 
-	ret = vmb_server_channel_init_set_server(channel, sample_server);
+	ret = vmb_server_channel_init_set_server(channel,
+						 vmb_server_device_server(device));
 	if (ret)
 		return sample_fail("set server", ret);
 	ret = vmb_server_channel_init_set_max_packet_size(channel,
 							  SAMPLE_MAX_PACKET_SIZE);
 	if (ret)
 		return sample_fail("set max packet size", ret);
-	ret = vmb_server_channel_init_set_interface(channel,
-						    &sample_synthvid_type,
-						    &sample_instance);
+	ret = vmb_server_channel_init_set_interface(channel, &sample_class.type,
+						    vmb_server_device_instance(device));
 	if (ret)
 		return sample_fail("set interface", ret);
 	ret = vmb_server_channel_init_set_flags(channel, SAMPLE_FLAGS);
@@ -162,103 +141,119 @@ static int sample_configure(struct vmb_channel *channel)
 	ret = vmb_server_channel_init_set_name(channel, SAMPLE_CHANNEL_NAME);
 	if (ret)
 		return sample_fail("set name", ret);
-	ret = vmb_server_channel_init_set_mmio_megabytes(channel, mmio_mb,
-							 mmio_optional_mb);
+	mmio = le16_to_cpu(params->mmio_megabytes);
+	mmio_optional = le16_to_cpu(params->mmio_megabytes_optional);
+	ret = vmb_server_channel_init_set_mmio_megabytes(channel, mmio,
+							 mmio_optional);
 	if (ret)
 		return sample_fail("set mmio megabytes", ret);
 	ret = vmb_server_channel_init_set_callbacks(channel, &sample_callbacks,
 						    NULL);
 	if (ret)
 		return sample_fail("set callbacks", ret);
-	ret = vmb_server_channel_init_set_packet_callbacks(channel, &sample_packet_callbacks);
+	ret = vmb_server_channel_init_set_packet_callbacks(channel,
+							   &sample_packet_callbacks);
 	if (ret)
 		return sample_fail("set packet callbacks", ret);
 	return 0;
 }
 
-/* The guest opens the channel and asks; what it heard is the answer. */
-static int sample_guest_session(void)
+/*
+ * The VMM's parameters: none, or struct sample_params whole.  They come
+ * from user space: copied, and checked like guest data.  Sizes of 0 and 0
+ * are the setter's to refuse.
+ */
+static int sample_params(struct vmb_server_device *device,
+			 struct sample_params *params)
 {
-	struct sample_version_resp resp;
+	size_t len;
+	const void *blob = vmb_server_device_params(device, &len);
+
+	*params = (struct sample_params) {
+		.mmio_megabytes = cpu_to_le16(SAMPLE_MMIO_MB),
+		.mmio_megabytes_optional = cpu_to_le16(SAMPLE_MMIO_OPTIONAL_MB),
+	};
+	if (!len)
+		return 0;
+	if (len != sizeof(*params))
+		return -EINVAL;
+	memcpy(params, blob, sizeof(*params));
+	return params->reserved ? -EINVAL : 0;
+}
+
+static int sample_probe(struct vmb_server_device *device)
+{
+	struct sample_params params;
+	struct vmb_channel *channel;
 	int ret;
 
-	ret = sample_guest_connect();
-	if (!ret)
-		ret = sample_guest_open();
-	if (!ret)
-		ret = sample_guest_ask_version(SAMPLE_SYNTHVID_WIN10, &resp);
+	ret = sample_params(device, &params);
 	if (ret)
-		return sample_fail("guest session", ret);
-	pr_info("guest: version %u.%u %s by the host, %u video output(s)\n",
-		le32_to_cpu(resp.version) & 0xffff,
-		le32_to_cpu(resp.version) >> 16,
-		resp.is_accepted ? "accepted" : "refused",
-		resp.max_video_outputs);
+		return ret;
+	channel = vmb_server_channel_alloc();
+	if (IS_ERR(channel))
+		return sample_fail("allocate channel", PTR_ERR(channel));
+	ret = sample_configure(device, channel, &params);
+	if (ret)
+		goto err_configure;
+	ret = vmb_server_channel_enable(channel);
+	if (ret) {
+		sample_fail("enable channel", ret);
+		goto err_configure;
+	}
+	ret = vmb_server_channel_start(channel);
+	if (ret) {
+		sample_fail("start channel", ret);
+		goto err_start;
+	}
+	vmb_server_device_set_drvdata(device, channel);
+	pr_info("offering %s %pUl: MMIO %u MiB + %u MiB optional, relid %u\n",
+		SAMPLE_CHANNEL_NAME, vmb_server_device_instance(device),
+		le16_to_cpu(params.mmio_megabytes),
+		le16_to_cpu(params.mmio_megabytes_optional),
+		vmb_server_channel_relid(channel));
 	return 0;
+
+err_start:
+	vmb_server_channel_disable(channel);
+err_configure:
+	vmb_server_channel_free(channel);
+	return ret;
 }
+
+/* Returns once the back-end is told closed; the guest answers later. */
+static void sample_remove(struct vmb_server_device *device)
+{
+	struct vmb_channel *channel = vmb_server_device_get_drvdata(device);
+
+	vmb_server_channel_disable(channel);
+	vmb_server_channel_free(channel);
+	pr_info("removed %pUl\n", vmb_server_device_instance(device));
+}
+
+static struct vmb_server_device_class sample_class = {
+	.name = "sample",
+	/* The sample's own interface type: one device class per type. */
+	.type = GUID_INIT(0xb4d1e6f2, 0x3c9a, 0x4e57,
+			  0x9f, 0x1d, 0x7a, 0x2c, 0x5e, 0x8b, 0x0d, 0x63),
+	.owner = THIS_MODULE,
+	.probe = sample_probe,
+	.remove = sample_remove,
+};
 
 static int __init vmb_sample_init(void)
 {
-	int ret;
-
-	pr_info("offering %s: MMIO %u MiB + %u MiB optional, protocol %u.%u\n",
-		SAMPLE_CHANNEL_NAME, mmio_mb, mmio_optional_mb,
-		version >> 16, version & 0xffff);
-
-	sample_server = sample_vm_create(version);
-	if (IS_ERR(sample_server))
-		return sample_fail("create server", PTR_ERR(sample_server));
-
-	sample_channel = vmb_server_channel_alloc();
-	if (IS_ERR(sample_channel)) {
-		ret = sample_fail("allocate channel", PTR_ERR(sample_channel));
-		goto err_create_server;
-	}
-
-	ret = sample_configure(sample_channel);
-	if (ret)
-		goto err_channel_alloc;
-
-	ret = vmb_server_channel_enable(sample_channel);
-	if (ret) {
-		sample_fail("enable channel", ret);
-		goto err_channel_alloc;
-	}
-	ret = vmb_server_channel_start(sample_channel);
-	if (ret) {
-		sample_fail("start channel", ret);
-		goto err_channel_enable;
-	}
-
-	ret = sample_guest_session();
-	if (ret)
-		goto err_channel_enable;
-	return 0;
-
-err_channel_enable:
-	vmb_server_channel_disable(sample_channel);
-	sample_guest_wait_released();
-err_channel_alloc:
-	vmb_server_channel_free(sample_channel);
-err_create_server:
-	sample_vm_destroy(sample_server);
-	return ret;
+	return vmb_server_device_class_register(&sample_class);
 }
 
 static void __exit vmb_sample_exit(void)
 {
-	/* Returns once the rescind is out; the played guest answers it. */
-	vmb_server_channel_disable(sample_channel);
-	sample_guest_wait_released();
-	sample_guest_unload();
-	vmb_server_channel_free(sample_channel);
-	sample_vm_destroy(sample_server);
-	pr_info("unloaded\n");
+	vmb_server_device_class_unregister(&sample_class);
 }
 
 module_init(vmb_sample_init);
 module_exit(vmb_sample_exit);
 
 MODULE_IMPORT_NS(VMBUS_SERVER);
-MODULE_DESCRIPTION("Sample VMBus server device back-end: offers, a ring, a request answered");
+MODULE_DESCRIPTION("Sample VMBus server device class: an offer with MMIO, a request answered over the rings");
 MODULE_LICENSE("GPL");

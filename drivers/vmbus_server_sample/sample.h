@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The sample back-end and the guest it plays, as two halves of one module:
- * sample.c is what a device back-end writes, sample_guest.c stands in for
- * the VMM's transport and for a guest's VMBus driver.
+ * What the sample device and its guest say: the VMM's parameters, and the
+ * messages on the channel's rings.
  */
 #ifndef _VMBUS_SERVER_SAMPLE_H
 #define _VMBUS_SERVER_SAMPLE_H
 
 #include <linux/types.h>
-#include <linux/vmbus_server.h>
 
 /*
  * The synthetic video device's first exchange, as Linux's hyperv_fb does
@@ -21,7 +19,6 @@
 #define SAMPLE_SYNTHVID_VERSION_REQUEST		1
 #define SAMPLE_SYNTHVID_VERSION_RESPONSE	2
 /* Versions are major | minor << 16; the sample speaks 3.0 to 3.5. */
-#define SAMPLE_SYNTHVID_VERSION(major, minor)	((minor) << 16 | (major))
 
 struct sample_msg_hdr {
 	__le32 pipe_type;
@@ -57,13 +54,16 @@ static inline struct sample_msg_hdr sample_msg_hdr(u32 vid_type, u32 payload)
 	};
 }
 
-/* sample_guest.c: the VM, its transport and the guest's driver. */
-struct vmb_server *sample_vm_create(u32 version);
-void sample_vm_destroy(struct vmb_server *server);
-int sample_guest_connect(void);
-int sample_guest_open(void);
-int sample_guest_ask_version(u32 version, struct sample_version_resp *resp);
-void sample_guest_wait_released(void);
-void sample_guest_unload(void);
+/*
+ * VMBS_ADD_DEVICE's parameters: none (8 and 16 MiB), or this whole.  The
+ * guest is asked to reserve @mmio_megabytes of MMIO space and may reserve
+ * @mmio_megabytes_optional more.
+ */
+struct sample_params {
+	__le16 mmio_megabytes;
+	__le16 mmio_megabytes_optional;
+	__le32 reserved;
+} __packed;
+static_assert(sizeof(struct sample_params) == 8);
 
 #endif /* _VMBUS_SERVER_SAMPLE_H */

@@ -21,9 +21,11 @@
 #include <linux/uuid.h>
 
 struct file;
+struct module;
 struct page;
 struct vmb_channel;
 struct vmb_server;
+struct vmb_server_device;
 
 /* Server init flags (KMCL API values, not wire bits). */
 #define VMB_SERVER_CHANNEL_INIT_FLAG_LOOPBACK_OFFER		0x01
@@ -244,5 +246,55 @@ int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
 int vmb_server_packet_map_external(struct vmb_server_packet *packet,
 				   struct vmb_server_mapping **map);
 void vmb_server_unmap(struct vmb_server_mapping *map);
+
+/* Bytes of parameters a device may be added with. */
+#define VMB_SERVER_DEVICE_PARAMS_MAX		256
+/* Devices one server may have: each needs a relid at least. */
+#define VMB_SERVER_MAX_DEVICES			2047
+
+/**
+ * struct vmb_server_device_class - a kind of device a module serves
+ * @name: for logs and device lists, at most 31 characters
+ * @type: the interface type GUID its channels are offered with; one class
+ *	per type
+ * @owner: THIS_MODULE: held while a server has a device of the class
+ * @probe: a device of the class is added to a server: read its parameters
+ *	(vmb_server_device_params()), create and enable its channels.
+ *	Return 0, or a negative errno to refuse it (-EINVAL for parameters
+ *	it does not take).
+ * @remove: the device goes: disable and free its channels, release
+ *	everything probe took.  Not called for a device whose probe failed.
+ *
+ * Both run in process context with no lock of the server or the registry
+ * held, and may sleep; neither runs twice at once for one device.  The
+ * owner of a server (its transport) adds and removes devices, and removes
+ * them all before it destroys the server.
+ */
+struct vmb_server_device_class {
+	const char *name;
+	guid_t type;
+	struct module *owner;
+	int (*probe)(struct vmb_server_device *device);
+	void (*remove)(struct vmb_server_device *device);
+	/* private: the registry's */
+	struct list_head node;
+	unsigned int devices;
+};
+
+int vmb_server_device_class_register(struct vmb_server_device_class *cls);
+void vmb_server_device_class_unregister(struct vmb_server_device_class *cls);
+int vmb_server_device_add(struct vmb_server *server, const guid_t *type,
+			  const guid_t *instance, const void *params,
+			  size_t len);
+int vmb_server_device_remove(struct vmb_server *server,
+			     const guid_t *instance);
+void vmb_server_device_remove_all(struct vmb_server *server);
+struct vmb_server *vmb_server_device_server(const struct vmb_server_device *device);
+const guid_t *vmb_server_device_instance(const struct vmb_server_device *device);
+const void *vmb_server_device_params(const struct vmb_server_device *device,
+				     size_t *len);
+void vmb_server_device_set_drvdata(struct vmb_server_device *device,
+				   void *data);
+void *vmb_server_device_get_drvdata(const struct vmb_server_device *device);
 
 #endif /* _LINUX_VMBUS_SERVER_H */
