@@ -16,6 +16,7 @@
  * to nothing; inside it only server->lock is taken (vmb_device_list()).
  */
 
+#include <kunit/visibility.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -326,6 +327,7 @@ unsigned int vmb_device_list(struct vmb_server *server,
 	mutex_unlock(&vmb_registry_lock);
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmb_device_list);
 
 /**
  * vmb_server_device_server() - the server a device was added to

@@ -234,6 +234,9 @@ static void sim_teardown_action(void *data)
 	struct sim_guest *sim = data;
 	unsigned int i;
 
+	/* As a server's owner does: its devices go before it. */
+	if (sim->server)
+		vmb_server_device_remove_all(sim->server);
 	vmb_server_destroy(sim->server);
 	sim->server = NULL;
 	for (i = 0; i < sim->nr_channels; i++)
