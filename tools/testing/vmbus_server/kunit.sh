@@ -53,7 +53,7 @@ tail -n 3 "$log" >&2
 
 if [ "$name" = bench ]; then
 	# The table, as the suite printed it; a benchmark has no verdict.
-	sed -n 's/^.*# ring_throughput: //p' "$build/test.log"
+	sed -n 's/^.*# \(ring_throughput\|control_plane\): //p' "$build/test.log"
 	exit "$status"
 fi
 
