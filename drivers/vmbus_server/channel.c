@@ -4,6 +4,7 @@
  * back-end gives a channel before its first enable.
  */
 
+#include <linux/jhash.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -54,6 +55,7 @@ struct vmb_channel *vmb_server_channel_alloc(void)
 	channel->pipe_mode = VMB_SERVER_PIPE_MODE_MESSAGE;
 	channel->max_packet_size = VMB_SERVER_DEFAULT_MAX_PACKET_SIZE;
 	INIT_LIST_HEAD(&channel->server_node);
+	INIT_HLIST_NODE(&channel->instance_node);
 	INIT_LIST_HEAD(&channel->mappings);
 	kref_init(&channel->ref);
 	vmb_channel_init_work(channel);
@@ -383,3 +385,57 @@ void *vmb_server_channel_context(const struct vmb_channel *channel)
 	return channel ? channel->context : NULL;
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_context, VMBUS_SERVER);
+
+static u32 vmb_instance_key(const guid_t *instance)
+{
+	return jhash(instance, sizeof(*instance), 0);
+}
+
+/**
+ * vmb_channel_link() - list a channel on its server, by instance too
+ * @server: the channel's server
+ * @channel: a channel that just got its relid
+ *
+ * Takes no reference: the caller's is the list's.
+ */
+void vmb_channel_link(struct vmb_server *server, struct vmb_channel *channel)
+{
+	lockdep_assert_held(&server->lock);
+	list_add_tail(&channel->server_node, &server->channels);
+	hash_add(server->instances, &channel->instance_node,
+		 vmb_instance_key(&channel->interface_instance));
+}
+
+/**
+ * vmb_channel_unlink() - take a channel off its server's list and hash
+ * @server: the channel's server
+ * @channel: a listed channel
+ */
+void vmb_channel_unlink(struct vmb_server *server, struct vmb_channel *channel)
+{
+	lockdep_assert_held(&server->lock);
+	list_del_init(&channel->server_node);
+	hash_del(&channel->instance_node);
+}
+
+/**
+ * vmb_channel_by_instance() - the listed channel with an instance GUID
+ * @server: the server
+ * @instance: the GUID
+ *
+ * In constant time: each enable asks, and a VM may have 2047 channels.
+ *
+ * Return: the channel, or %NULL.
+ */
+struct vmb_channel *vmb_channel_by_instance(struct vmb_server *server,
+					    const guid_t *instance)
+{
+	struct vmb_channel *channel;
+
+	lockdep_assert_held(&server->lock);
+	hash_for_each_possible(server->instances, channel, instance_node,
+			       vmb_instance_key(instance))
+		if (guid_equal(&channel->interface_instance, instance))
+			return channel;
+	return NULL;
+}

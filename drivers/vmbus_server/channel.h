@@ -96,6 +96,7 @@ struct vmb_channel {
 	enum vmb_channel_state state;	/* also read locklessly: getters */
 	u32 child_relid;		/* while it holds a relid, else 0 */
 	struct list_head server_node;	/* on server->channels */
+	struct hlist_node instance_node;	/* in server->instances */
 	bool offered;			/* this connection got the offer */
 	bool released;			/* ... and released it unprompted */
 	bool release_pending;		/* rescinded, RELID_RELEASED not yet */
@@ -136,6 +137,12 @@ static inline u32 vmb_connection_id_of(u32 child_relid)
 {
 	return child_relid ? VMB_CHANNEL_CONNECTION_ID_BASE + child_relid : 0;
 }
+
+void vmb_channel_link(struct vmb_server *server, struct vmb_channel *channel);
+void vmb_channel_unlink(struct vmb_server *server,
+			struct vmb_channel *channel);
+struct vmb_channel *vmb_channel_by_instance(struct vmb_server *server,
+					    const guid_t *instance);
 
 /* The enabled channel a guest message names by relid, or NULL. */
 struct vmb_channel *vmb_channel_by_relid(struct vmb_server *server,

@@ -217,7 +217,7 @@ void vmb_channel_unlist(struct vmb_server *server,
 {
 	lockdep_assert_held(&server->lock);
 	vmb_channel_drop_relid(server, channel);
-	list_del_init(&channel->server_node);
+	vmb_channel_unlink(server, channel);
 	vmb_channel_put(channel);
 }
 
@@ -684,17 +684,12 @@ int vmb_on_modify_channel(struct vmb_server *server, const void *msg,
  * devices by it, so a second one would collide whatever its type.
  */
 static bool vmb_instance_taken(struct vmb_server *server,
-			       const struct vmb_channel *channel)
+			       struct vmb_channel *channel)
 {
-	const struct vmb_channel *other;
+	struct vmb_channel *other;
 
-	lockdep_assert_held(&server->lock);
-	list_for_each_entry(other, &server->channels, server_node)
-		if (other != channel &&
-		    guid_equal(&other->interface_instance,
-			       &channel->interface_instance))
-			return true;
-	return false;
+	other = vmb_channel_by_instance(server, &channel->interface_instance);
+	return other && other != channel;
 }
 
 /**
@@ -742,7 +737,7 @@ int vmb_server_channel_enable(struct vmb_channel *channel)
 		if (!ret) {
 			WRITE_ONCE(channel->child_relid, relid);
 			vmb_channel_get(channel);
-			list_add_tail(&channel->server_node, &server->channels);
+			vmb_channel_link(server, channel);
 		}
 	}
 	if (!ret) {

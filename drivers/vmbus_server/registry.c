@@ -274,23 +274,19 @@ static void vmb_device_channel_info(struct vmb_server *server,
 				    const guid_t *instance,
 				    struct vmbs_device_info *info)
 {
-	struct vmb_channel *channel;
+	struct vmb_channel *channel = vmb_channel_by_instance(server, instance);
 
-	lockdep_assert_held(&server->lock);
-	list_for_each_entry(channel, &server->channels, server_node) {
-		if (!guid_equal(&channel->interface_instance, instance))
-			continue;
-		info->child_relid = channel->child_relid;
-		info->mmio_megabytes = channel->mmio_megabytes;
-		info->mmio_megabytes_optional = channel->mmio_megabytes_optional;
-		if (channel->state != VMB_CHANNEL_ENABLED)
-			info->channel_state = VMBS_CHANNEL_RESCINDED;
-		else if (channel->guest_open == VMB_GUEST_OPEN)
-			info->channel_state = VMBS_CHANNEL_OPEN;
-		else
-			info->channel_state = VMBS_CHANNEL_OFFERED;
+	if (!channel)
 		return;
-	}
+	info->child_relid = channel->child_relid;
+	info->mmio_megabytes = channel->mmio_megabytes;
+	info->mmio_megabytes_optional = channel->mmio_megabytes_optional;
+	if (channel->state != VMB_CHANNEL_ENABLED)
+		info->channel_state = VMBS_CHANNEL_RESCINDED;
+	else if (channel->guest_open == VMB_GUEST_OPEN)
+		info->channel_state = VMBS_CHANNEL_OPEN;
+	else
+		info->channel_state = VMBS_CHANNEL_OFFERED;
 }
 
 /**

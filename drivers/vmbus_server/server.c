@@ -53,6 +53,7 @@ struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 	xa_init_flags(&server->relids, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&server->channels);
 	INIT_LIST_HEAD(&server->devices);
+	hash_init(server->instances);
 	init_waitqueue_head(&server->quiesce_wq);
 	xa_init(&server->gpadls);
 	xa_init(&server->kicks);
@@ -137,7 +138,8 @@ void vmb_server_destroy(struct vmb_server *server)
 	list_for_each_entry_safe(channel, tmp, &server->channels,
 				 server_node) {
 		vmb_channel_retire(server, channel);
-		list_move_tail(&channel->server_node, &closing);
+		vmb_channel_unlink(server, channel);
+		list_add_tail(&channel->server_node, &closing);
 	}
 	mutex_unlock(&server->lock);
 

@@ -31,6 +31,7 @@
 #define _VMBUS_SERVER_SERVER_H
 
 #include <linux/bitmap.h>
+#include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -141,6 +142,8 @@ struct vmb_server {
 	 */
 	struct xarray relids;
 	struct list_head channels;
+	/* [lock] The same channels by instance GUID, which must differ. */
+	DECLARE_HASHTABLE(instances, 8);
 	/*
 	 * [lock] Relids the guest held when its connection ended (UNLOAD or
 	 * a new INITIATE_CONTACT), cleared when a new one is made: Linux
