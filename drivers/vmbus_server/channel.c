@@ -78,6 +78,7 @@ static void vmb_channel_release(struct kref *ref)
 		     work_pending(&channel->dp.work) || channel->dp.mapped);
 	if (channel->server)
 		vmb_srv_put(channel->server);
+	vmb_datapath_release(&channel->dp);
 	kfree(channel->name);
 	/* vmb_server_guest_signal() may be looking at it. */
 	kfree_rcu(channel, rcu);

@@ -514,6 +514,23 @@ void vmb_datapath_init(struct vmb_datapath *dp)
 	timer_setup(&dp->recheck, vmb_dp_recheck, 0);
 }
 
+/* The channel goes: nothing is mapped, no work runs. */
+void vmb_datapath_release(struct vmb_datapath *dp)
+{
+	kfree(dp->rx);
+	kfree(dp->tx);
+}
+
+/* The slots of the first open; later opens reuse them. */
+static int vmb_dp_alloc_slots(struct vmb_datapath *dp)
+{
+	if (!dp->rx)
+		dp->rx = kcalloc(VMB_RX_SLOTS, sizeof(*dp->rx), GFP_KERNEL);
+	if (!dp->tx)
+		dp->tx = kcalloc(VMB_TX_SLOTS, sizeof(*dp->tx), GFP_KERNEL);
+	return dp->rx && dp->tx ? 0 : -ENOMEM;
+}
+
 static void vmb_dp_unpin(struct vmb_channel *channel)
 {
 	struct vmb_datapath *dp = &channel->dp;
@@ -552,6 +569,9 @@ int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 	int ret;
 
 	might_sleep();
+	ret = vmb_dp_alloc_slots(dp);
+	if (ret)
+		return ret;
 	/* The GPADL's frames do not change while the open holds it. */
 	gpfns = kvmalloc_array(count, sizeof(*gpfns), GFP_KERNEL);
 	dp->pages = kvcalloc(count, sizeof(*dp->pages), GFP_KERNEL);
@@ -734,6 +754,8 @@ void vmb_datapath_rx_reclaim(struct vmb_channel *channel)
 	unsigned int i, held = 0;
 	unsigned long flags;
 
+	if (!dp->rx)		/* never open */
+		return;
 	spin_lock_irqsave(&dp->lock, flags);
 	for (i = 0; i < VMB_RX_SLOTS; i++) {
 		if (dp->rx[i].held) {

@@ -124,12 +124,18 @@ struct vmb_datapath {
 	u32 target_vp;		/* [lock] */
 	u32 child_relid;	/* [lock] */
 
+	/*
+	 * The slots, VMB_RX_SLOTS and VMB_TX_SLOTS of them, allocated by the
+	 * first open and kept until the channel goes: a channel that is only
+	 * offered stays small, one that was open keeps its slots' memory for
+	 * the next open.  Used only while @mapped.
+	 */
 	DECLARE_BITMAP(rx_taken, VMB_RX_SLOTS);	/* [lock] */
-	struct vmb_server_packet rx[VMB_RX_SLOTS];
+	struct vmb_server_packet *rx;
 
 	u64 tx_seq;		/* [lock] makes transaction ids */
 	unsigned int tx_pending;	/* [lock] slots taken */
-	struct vmb_tx_slot tx[VMB_TX_SLOTS];
+	struct vmb_tx_slot *tx;
 
 	struct list_head txq;	/* [lock] struct vmb_txq_entry, in order */
 	unsigned int txq_sends;	/* [lock] queued sends (not completions) */
@@ -146,6 +152,7 @@ struct vmb_datapath {
 };
 
 void vmb_datapath_init(struct vmb_datapath *dp);
+void vmb_datapath_release(struct vmb_datapath *dp);
 int vmb_datapath_map(struct vmb_channel *channel, struct vmb_gpadl *ring,
 		     u32 downstream_offset, u32 target_vp);
 void vmb_datapath_unmap(struct vmb_channel *channel);
