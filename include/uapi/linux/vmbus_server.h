@@ -15,6 +15,8 @@
  *
  * Every structure has a fixed layout with explicit padding; reserved and
  * padding fields must be zero, unknown flags are refused with EINVAL.
+ * ioctl(), read() and write() fail with EPERM from another address space
+ * than the one that opened the file: guest memory is pinned there.
  */
 #ifndef _UAPI_LINUX_VMBUS_SERVER_H
 #define _UAPI_LINUX_VMBUS_SERVER_H
@@ -74,7 +76,6 @@ struct vmbs_guest_msg {
  * @pad: zero
  * @message_type: the SynIC message type to post (1: VMBus)
  * @payload_size: bytes of @payload
- * @reserved: zero
  * @payload: the message
  *
  * read() returns one whole message: 16 + @payload_size bytes.  A buffer
@@ -112,7 +113,8 @@ struct vmbs_mem_region {
 
 /**
  * struct vmbs_mem_table - the guest's whole memory map, for VMBS_SET_MEM_TABLE
- * @nregions: entries in @regions, at most VMBS_MEM_REGIONS_MAX
+ * @nregions: entries in @regions, at most VMBS_MEM_REGIONS_MAX; 0 empties
+ *	the table
  * @flags: zero
  * @regions: GPA ranges; they must not overlap or wrap
  *
@@ -162,7 +164,10 @@ struct vmbs_synic {
 
 /**
  * struct vmbs_kick - where a channel's guest signals arrive
- * @connection_id: the channel's connection id (from its offer)
+ * @connection_id: a channel connection id of this VM, 0x10000 + relid for
+ *	a relid from 1 to 2047 (the offer carries it).  It may be set before
+ *	the channel is offered: ids are the VM's own, and a signal on an id
+ *	no channel holds does nothing.
  * @fd: an eventfd, the one given to KVM_HYPERV_EVENTFD for
  *	@connection_id; -1 removes the one set
  */
@@ -186,8 +191,10 @@ struct vmbs_kick {
  *
  * Add fails with ENODEV when no loaded module serves @interface_type,
  * EEXIST for an instance the VM has, and with the device class's own
- * error when it refuses the parameters.  Remove (only @interface_instance
- * is read) fails with ENOENT for an unknown instance.  While a VM has a
+ * error when it refuses the parameters.  Remove names the device by
+ * @interface_instance alone (@flags, @params_size and @params zero) and
+ * fails with ENOENT for an unknown instance, EBUSY while it is being
+ * added.  While a VM has a
  * device, its module cannot be unloaded.
  */
 struct vmbs_device {

@@ -6,7 +6,8 @@
 # Linux's own Hyper-V guest drivers talk to a vmb_server through the
 # loopback transport, and prints the guest's view of the devices the host
 # offers, as lsvmbus shows them, next to the host's view (the server's
-# debugfs file).  Each PARAM=VALUE goes to the loopback module, e.g.
+# debugfs file), and a VMM's view: tools/vmbus_server/vmbus-vmm attaching
+# a VM of its own through /dev/vmbus_server.  Each PARAM=VALUE goes to the loopback module, e.g.
 #   demo.sh devices=heartbeat,synthvid:32:0 extra=4
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/testguest.sh"
@@ -41,6 +42,7 @@ vmbs_demo() {
 	vmbs_tg_step utils "modprobe hv_utils && sleep 2"
 	vmbs_tg_step lsvmbus "vmbs-guest lsvmbus"
 	vmbs_tg_step host "cat $srv"
+	vmbs_tg_step vmm "insmod /modules/vmbus_server_sample.ko && vmbus-vmm run --packets 3; rc=\$?; rmmod vmbus_server_sample; exit \$rc"
 	vmbs_tg_step unload "rmmod hv_utils && rmmod hv_vmbus && rmmod vmbus_server_loopback && rmmod vmbus_server"
 	vmbs_qemu_initramfs "${VMBS_TG_STEPS[@]}"
 	VMBS_QEMU_BOOT_RC=0
@@ -59,8 +61,12 @@ vmbs_demo() {
 	echo
 	echo "Host: the server's view, $srv:"
 	vmbs_demo_show "${S[host]}"
+	echo
+	echo "VMM: a user-space VMM and its guest, played by tools/vmbus_server/vmbus-vmm,"
+	echo "attach a second VM through /dev/vmbus_server and use the sample device:"
+	vmbs_demo_show "${S[vmm]}"
 
-	for param in connect utils lsvmbus host unload; do
+	for param in connect utils lsvmbus host vmm unload; do
 		if ! vmbs_qemu_step_ok "${S[$param]}"; then
 			vmbs_log "step '$param' failed, see $VMBS_RUN/console.log"
 			status=1

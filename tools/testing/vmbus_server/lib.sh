@@ -124,6 +124,14 @@ vmbs_build_modules() {
 	echo "$dir"
 }
 
+# vmbs_build_tool BUILD_DIR: the user-space VMM and guest (tools/vmbus_server),
+# linked statically for a busybox initramfs, in a build directory
+# vmbs_build_modules made.  Prints the binary's path.
+vmbs_build_tool() {
+	make -C "$1/tools/vmbus_server" STATIC=1 >&2 || return 1
+	echo "$1/tools/vmbus_server/vmbus-vmm"
+}
+
 # vmbs_source_tree: Debian's linux-source-6.12, unpacked into the cache.
 VMBS_SOURCE_TREE=$VMBS_CACHE/linux-source-6.12
 vmbs_source_tree() {

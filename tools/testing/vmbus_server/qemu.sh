@@ -3,8 +3,10 @@
 #
 # qemu.sh SERIES: integration test on a stock Debian kernel ("6.1" or
 # "6.12", the newest of the series).  Builds the modules against its
-# headers, boots its vmlinuz in QEMU (TCG) with a busybox initramfs, loads
-# vmbus_server, the ABI test and the sample, unloads them, and prints one
+# headers and the user-space VMM (tools/vmbus_server), boots its vmlinuz in
+# QEMU (TCG) with a busybox initramfs, loads vmbus_server, the ABI test
+# and the sample, runs the VMM's scenarios over /dev/vmbus_server, unloads
+# and reloads the modules, and prints one
 # line per check on stdout: "ok SERIES: NAME" or "not ok SERIES: NAME".
 # Everything else goes to stderr and to logs under $VMBS_CACHE.  Exits 0 iff
 # no check failed.
@@ -270,6 +272,114 @@ vmbs_qemu_abi_checks() {
 	[ "$found" = 1 ]
 }
 
+# vmbs_qemu_tool N SCENARIO: step N ran vmbus-vmm SCENARIO, which checked
+# what it says and passed all of it.
+vmbs_qemu_tool() {
+	local n=$1 scenario=$2 summary
+
+	summary=$(vmbs_qemu_step_output "$n" |
+		  sed -n "s/^vmbus-vmm: $scenario: \([0-9]*\) ok, \([0-9]*\) not ok$/\1 \2/p")
+	if vmbs_qemu_step_ok "$n" && [ -n "$summary" ] &&
+	   [ "${summary#* }" = 0 ] && [ "${summary% *}" -gt 0 ]; then
+		vmbs_qemu_report 0 "vmm $scenario (${summary% *} checks)"
+	else
+		vmbs_qemu_step_output "$n" | grep -E '^not ok' >&2 || true
+		vmbs_qemu_report 1 "vmm $scenario (${summary:-no summary})"
+	fi
+}
+
+# vmbs_qemu_killed_mid_traffic: a step that runs traffic on the sample's
+# channel, shows debugfs, tries to unload the sample while it is used,
+# SIGKILLs the VMM and counts the servers left.
+vmbs_qemu_killed_mid_traffic() {
+	cat <<'STEP' | tr '\n' ';'
+mkdir -p /tmp
+servers() { ls /sys/kernel/debug/vmbus_server | grep -c '^[0-9]'; }
+before=$(servers)
+vmbus-vmm traffic >/tmp/traffic.out 2>&1 & pid=$!
+i=0
+while ! grep -q '^traffic running' /tmp/traffic.out && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+cat /tmp/traffic.out
+cat /sys/kernel/debug/vmbus_server/[0-9]*
+if rmmod vmbus_server_sample 2>/dev/null; then echo 'rmmod while used: unloaded'; else echo 'rmmod while used: refused'; fi
+kill -9 $pid
+wait $pid
+echo "killed: rc=$?"
+sleep 1
+echo "servers before $before, after $(servers)"
+STEP
+}
+
+# vmbs_qemu_killed_checks N: what the step above must have shown.
+vmbs_qemu_killed_checks() {
+	vmbs_qemu_check "killed VMM: traffic ran" vmbs_qemu_step_printed "$1" \
+		'^traffic running'
+	vmbs_qemu_check "killed VMM: debugfs showed the channel open, rings pinned" \
+		vmbs_qemu_step_printed "$1" \
+		'^  data path: mapped, open, receiving, [0-9]+ pages pinned'
+	vmbs_qemu_check "killed VMM: the sample module could not be unloaded while used" \
+		vmbs_qemu_step_printed "$1" '^rmmod while used: refused$'
+	vmbs_qemu_check "killed VMM: killed by SIGKILL" \
+		vmbs_qemu_step_printed "$1" '^killed: rc=137$'
+	vmbs_qemu_check "killed VMM: the back-end was told closed, the device removed" \
+		vmbs_qemu_step_has "$1" 'vmbus_server_sample: back-end: closed$'
+	vmbs_qemu_check "killed VMM: its server is gone" \
+		vmbs_qemu_step_printed "$1" '^servers before ([0-9]+), after \1$'
+}
+
+# vmbs_qemu_counted COMMAND: COMMAND between two readings of the pinned
+# page counters and unreclaimable slab ("counters before|after ...").
+vmbs_qemu_counted() {
+	# Freed objects are counted once RCU let them go and the caches
+	# gave back their empty slabs.
+	local count='sleep 1; for f in /sys/kernel/slab/*/shrink; do echo 1 > $f; done; echo "counters $1 $(grep -E "^nr_foll_pin_(acquired|released) " /proc/vmstat | tr "\n" " ")$(grep ^SUnreclaim: /proc/meminfo)"'
+
+	printf '%s; %s && { %s; }' "${count/\$1/before}" "$1" "${count/\$1/after}"
+}
+
+# vmbs_qemu_module_cycles N: unload and load the core and the sample N times.
+vmbs_qemu_module_cycles() {
+	printf 'for i in $(seq %s); do rmmod vmbus_server_sample && rmmod vmbus_server && insmod /modules/vmbus_server.ko && insmod /modules/vmbus_server_sample.ko || exit 1; done' "$1"
+}
+
+# vmbs_qemu_count N WHEN FIELD: a counter step N read before or after.
+vmbs_qemu_count() {
+	vmbs_qemu_step_output "$1" |
+		sed -n "s/^counters $2 .*$3:* *\([0-9][0-9]*\).*/\1/p" | head -n 1
+}
+
+vmbs_qemu_pins_balanced() {
+	local a0 r0 a1 r1
+
+	a0=$(vmbs_qemu_count "$1" before nr_foll_pin_acquired)
+	r0=$(vmbs_qemu_count "$1" before nr_foll_pin_released)
+	a1=$(vmbs_qemu_count "$1" after nr_foll_pin_acquired)
+	r1=$(vmbs_qemu_count "$1" after nr_foll_pin_released)
+	[ -n "$a0" ] && [ -n "$a1" ] && [ -n "$r0" ] && [ -n "$r1" ] || return 1
+	vmbs_log "step $1: $((a1 - a0)) pages pinned, $((r1 - r0)) unpinned"
+	[ $((a1 - a0)) -eq $((r1 - r0)) ]
+}
+
+# vmbs_qemu_pinned N: step N pinned pages at all.
+vmbs_qemu_pinned() {
+	local a0 a1
+
+	a0=$(vmbs_qemu_count "$1" before nr_foll_pin_acquired)
+	a1=$(vmbs_qemu_count "$1" after nr_foll_pin_acquired)
+	[ -n "$a0" ] && [ -n "$a1" ] && [ $((a1 - a0)) -gt 0 ]
+}
+
+# vmbs_qemu_slab_bounded N KIB: unreclaimable slab grew by less than KIB.
+vmbs_qemu_slab_bounded() {
+	local s0 s1
+
+	s0=$(vmbs_qemu_count "$1" before SUnreclaim)
+	s1=$(vmbs_qemu_count "$1" after SUnreclaim)
+	[ -n "$s0" ] && [ -n "$s1" ] || return 1
+	vmbs_log "step $1: unreclaimable slab $s0 -> $s1 kB"
+	[ $((s1 - s0)) -lt "$2" ]
+}
+
 vmbs_qemu_test() {
 	local start=$SECONDS steps
 
@@ -285,8 +395,19 @@ vmbs_qemu_test() {
 	fi
 	vmbs_qemu_report 0 build
 
-	# The numbers below refer to these steps.  The ABI test's servers
-	# are gone when the sample creates its own: server 0.
+	local tool extra=$VMBS_RUN/extra
+	if ! tool=$(vmbs_build_tool "$VMBS_BUILD" 2>>"$VMBS_RUN/build.log"); then
+		tail -n 30 "$VMBS_RUN/build.log" >&2
+		vmbs_qemu_report 1 "build tools/vmbus_server"
+		exit 1
+	fi
+	rm -rf "$extra"
+	mkdir -p "$extra/bin"
+	cp "$tool" "$extra/bin/"
+	VMBS_QEMU_ROOT_EXTRA=$extra
+
+	# The numbers below refer to these steps.  Each vmbus-vmm scenario
+	# plays a VMM and its guest over /dev/vmbus_server; see its --help.
 	local tracing=/sys/kernel/debug/tracing
 	steps=(
 		"insmod /modules/vmbus_server.ko"				#1
@@ -294,11 +415,20 @@ vmbs_qemu_test() {
 		"mount -t debugfs debugfs /sys/kernel/debug"			#3
 		"echo 1 > $tracing/events/vmbus_server/enable"			#4
 		"insmod /modules/vmbus_server_sample.ko"			#5
-		"cat /sys/kernel/debug/vmbus_server/0"				#6
-		"cat $tracing/trace"						#7
-		"rmmod vmbus_server_sample"					#8
-		"rmmod vmbus_server_abi_test"					#9
-		"rmmod vmbus_server"						#10
+		"$(vmbs_qemu_counted 'vmbus-vmm run --packets 100')"	#6
+		"$(vmbs_qemu_killed_mid_traffic)"				#7
+		"cat $tracing/trace"						#8
+		"$(vmbs_qemu_counted 'vmbus-vmm bad-ioctls')"	#9
+		"$(vmbs_qemu_counted 'vmbus-vmm two-vms')"	#10
+		"$(vmbs_qemu_counted 'vmbus-vmm no-release')"	#11
+		"$(vmbs_qemu_counted 'vmbus-vmm stop-reading')"	#12
+		"$(vmbs_qemu_counted 'vmbus-vmm outside-table')"	#13
+		"$(vmbs_qemu_counted 'vmbus-vmm munmap-open')"	#14
+		"$(vmbs_qemu_counted 'vmbus-vmm cycles --cycles 1000 --quiet')"	#15
+		"rmmod vmbus_server_abi_test"					#16
+		"$(vmbs_qemu_counted "$(vmbs_qemu_module_cycles 100)")"	#17
+		"rmmod vmbus_server_sample"					#18
+		"rmmod vmbus_server"						#19
 	)
 	vmbs_qemu_initramfs "${steps[@]}"
 	VMBS_QEMU_BOOT_RC=0
@@ -314,66 +444,40 @@ vmbs_qemu_test() {
 		'vmbus_server_abi_test: [1-9][0-9]* passed, 0 failed$'
 	vmbs_qemu_check "tracepoints vmbus_server enabled" vmbs_qemu_step_ok 4
 	vmbs_qemu_check "insmod vmbus_server_sample" vmbs_qemu_step_ok 5
-	vmbs_qemu_check "sample offer logged with the synthvid interface type" \
-		vmbs_qemu_step_has 5 \
-		'vmbus_server_sample: +interface type +@8: +da0a7802-e377-4aac-8e77-0558eb1073f8$'
-	vmbs_qemu_check "sample offer: mmio_megabytes @58 = 8 MiB" \
-		vmbs_qemu_step_has 5 \
-		'vmbus_server_sample: +mmio_megabytes +@58: +8 MiB$'
-	vmbs_qemu_check "sample offer: mmio_megabytes_optional @182 = 16 MiB" \
-		vmbs_qemu_step_has 5 \
-		'vmbus_server_sample: +mmio_megabytes_optional +@182: +16 MiB$'
-	vmbs_qemu_check "sample: the played guest's ring GPADL created" \
-		vmbs_qemu_step_has 5 \
-		'vmbus_server_sample: host -> guest: GPADL_CREATED gpadl 1 status 0x0$'
-	vmbs_qemu_check "sample: the guest's open answered with success" \
-		vmbs_qemu_step_has 5 \
-		'vmbus_server_sample: host -> guest: OPENCHANNEL_RESULT child_relid 1 status 0x0$'
-	vmbs_qemu_check "sample: the back-end got the version request over the ring" \
-		vmbs_qemu_step_has 5 \
-		'vmbus_server_sample: back-end: version request 3\.5 accepted, answer sent: 0$'
-	vmbs_qemu_check "sample: the guest read the answer from its ring" \
-		vmbs_qemu_step_has 5 \
-		'vmbus_server_sample: guest: version 3\.5 accepted by the host, 1 video output\(s\)$'
-	vmbs_qemu_check "debugfs: sample server state readable" \
-		vmbs_qemu_step_ok 6
-	vmbs_qemu_check "debugfs: connection at 5.3 with offers requested" \
-		vmbs_qemu_step_printed 6 \
-		'^connection: offers requested, version 5\.3'
-	vmbs_qemu_check "debugfs: channel relid 1 offered, open and running" \
-		vmbs_qemu_step_printed 6 \
-		'^channel relid 1 connection_id 0x10001: enabled, offered, open, running$'
-	vmbs_qemu_check "debugfs: channel MMIO sizes 8 + 16" \
-		vmbs_qemu_step_printed 6 \
-		'mmio_megabytes 8 mmio_megabytes_optional 16 '
-	vmbs_qemu_check "debugfs: the sample's channel open, rings of 4 pages pinned" \
-		vmbs_qemu_step_printed 6 \
-		'^  data path: mapped, open, receiving, 4 pages pinned, 0 receive slots taken'
-	vmbs_qemu_check "debugfs: one packet in, one out" \
-		vmbs_qemu_step_printed 6 \
-		'^  packets in 1 out 1, completions in 0 '
+	vmbs_qemu_tool 6 run
+	vmbs_qemu_check "vmm run: pages pinned, every one unpinned" \
+		eval 'vmbs_qemu_pinned 6 && vmbs_qemu_pins_balanced 6'
+	vmbs_qemu_check "vmm run: the sample offered with 8 + 16 MiB MMIO" \
+		vmbs_qemu_step_has 6 \
+		'vmbus_server_sample: offering synthvid-sample .*: MMIO 8 MiB \+ 16 MiB optional'
+	vmbs_qemu_check "vmm run: the sample removed" vmbs_qemu_step_has 6 \
+		'vmbus_server_sample: removed '
+	vmbs_qemu_killed_checks 7
 	vmbs_qemu_check "trace: INITIATE_CONTACT in on connection id 4" \
-		vmbs_qemu_step_printed 7 \
-		'vmb_server_msg_in: server=0 conn_id=4 type=INITIATE_CONTACT len=40 ret=0'
+		vmbs_qemu_step_printed 8 \
+		'vmb_server_msg_in: server=[0-9]+ conn_id=4 type=INITIATE_CONTACT len=40 ret=0'
 	vmbs_qemu_check "trace: OFFERCHANNEL out, 196 bytes" \
-		vmbs_qemu_step_printed 7 \
-		'vmb_server_msg_out: server=0 type=OFFERCHANNEL len=196 ret=0'
-	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok 8
-	vmbs_qemu_check "sample rescind logged on rmmod" vmbs_qemu_step_has 8 \
-		'vmbus_server_sample: host -> guest: RESCIND_CHANNELOFFER child_relid [0-9]+$'
-	vmbs_qemu_check "sample: the back-end told closed by the disable" \
-		vmbs_qemu_step_has 8 'vmbus_server_sample: back-end: closed$'
-	vmbs_qemu_check "sample: the guest tore its ring GPADL down" \
-		vmbs_qemu_step_has 8 \
-		'vmbus_server_sample: host -> guest: GPADL_TORNDOWN gpadl 1$'
-	vmbs_qemu_check "sample: disable returned after the guest released" \
-		vmbs_qemu_step_has 8 \
-		'vmbus_server_sample: guest -> host: RELID_RELEASED'
-	vmbs_qemu_check "sample: every ring frame unpinned" \
-		vmbs_qemu_step_has 8 \
-		'vmbus_server_sample: guest memory: 0 ring frames still pinned$'
-	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok 9
-	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok 10
+		vmbs_qemu_step_printed 8 \
+		'vmb_server_msg_out: server=[0-9]+ type=OFFERCHANNEL len=196 ret=0'
+	local step=9 scenario
+	for scenario in bad-ioctls two-vms no-release stop-reading \
+			outside-table munmap-open; do
+		vmbs_qemu_tool "$step" "$scenario"
+		vmbs_qemu_check "vmm $scenario: every page pinned was unpinned" \
+			vmbs_qemu_pins_balanced "$step"
+		step=$((step + 1))
+	done
+	vmbs_qemu_tool 15 cycles
+	vmbs_qemu_check "1000 VMs: pages pinned, every one unpinned" \
+		eval 'vmbs_qemu_pinned 15 && vmbs_qemu_pins_balanced 15'
+	vmbs_qemu_check "1000 VMs: unreclaimable slab grew by less than 256 KiB" \
+		vmbs_qemu_slab_bounded 15 256
+	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok 16
+	vmbs_qemu_check "100 module load/unload cycles" vmbs_qemu_step_ok 17
+	vmbs_qemu_check "100 module cycles: unreclaimable slab grew by less than 256 KiB" \
+		vmbs_qemu_slab_bounded 17 256
+	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok 18
+	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok 19
 	vmbs_qemu_check "guest finished all steps and powered off" \
 		vmbs_qemu_finished
 	vmbs_qemu_check "no WARNING, BUG, Oops or hung-task report in the kernel log" \

@@ -28,6 +28,8 @@ VMBS_TG_HB_ROUNDS=${VMBS_TG_HB_ROUNDS:-1000}
 VMBS_TG_KEYS=${VMBS_TG_KEYS:-8}
 # Packets the host sends the guest's echo driver and checks back.
 VMBS_TG_BULK=${VMBS_TG_BULK:-3000}
+# VMs the VMM tool creates and kills one after the other.
+VMBS_TG_VMM_CYCLES=${VMBS_TG_VMM_CYCLES:-200}
 
 # Leaks are judged apart, by kmemleak_report.py.
 VMBS_TG_SPLATS='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called|INFO: task|watchdog: BUG'
@@ -45,7 +47,7 @@ vmbs_tg_instance() {
 # vmbs_tg_setup MODE: the test kernel, the modules built against it (W=1,
 # sparse; warnings fail the check), the SSDT, the initramfs extras.
 vmbs_tg_setup() {
-	local mode=$1 lock extra aml log
+	local mode=$1 lock extra aml log tool
 
 	vmbs_apt qemu-system-x86 busybox-static cpio gzip rsync make \
 		acpica-tools sparse python3 >/dev/null ||
@@ -91,7 +93,8 @@ vmbs_tg_setup() {
 			tools/testing/vmbus_server/loopback/vmbus_server_bulk.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_echo_guest.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_gpa.ko
-			tools/testing/vmbus_server/loopback/vmbus_server_gpa_guest.ko)
+			tools/testing/vmbus_server/loopback/vmbus_server_gpa_guest.ko
+			drivers/vmbus_server_sample/vmbus_server_sample.ko)
 	fi
 
 	extra=$VMBS_RUN/extra
@@ -99,6 +102,10 @@ vmbs_tg_setup() {
 	mkdir -p "$extra/lib" "$extra/bin"
 	cp -a "$VMBS_TK_OUT/modules/lib/modules" "$extra/lib/"
 	install -m 755 "$VMBS_TK_INPUTS/vmbs-guest.sh" "$extra/bin/vmbs-guest"
+	if [ -n "$VMBS_BUILD" ] && [ "$mode" != kunit ]; then
+		tool=$(vmbs_build_tool "$VMBS_BUILD" 2>>"$log") &&
+			cp "$tool" "$extra/bin/"
+	fi
 	VMBS_QEMU_ROOT_EXTRA=$extra
 	VMBS_QEMU_MEM=2048
 	VMBS_QEMU_ARGS=(-acpitable "file=$aml")
@@ -439,6 +446,17 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step reboot_up "modprobe hv_vmbus && vmbs-guest wait-count $((n + 1)) 600 && modprobe hv_utils && insmod /modules/vmbus_server_testdev.ko && vmbs-guest wait-state $td 3 && vmbs-guest wait-state $hb 3 && cat $srv"
 	vmbs_tg_step reboot "echo reset > $lb/control && cat $srv"
 	vmbs_tg_step reboot_testdev "rmmod vmbus_server_testdev && dmesg | grep 'vmbus_server_testdev: '"
+	# A VMM's VMs beside the loopback's, through /dev/vmbus_server.
+	vmbs_tg_step vmm_sample "insmod /modules/vmbus_server_sample.ko"
+	vmbs_tg_step vmm_run "vmbus-vmm run --packets 100"
+	vmbs_tg_step vmm_killed "$(vmbs_qemu_killed_mid_traffic)"
+	local scenario
+	for scenario in two-vms no-release stop-reading bad-ioctls \
+			outside-table munmap-open; do
+		vmbs_tg_step "vmm_$scenario" "vmbus-vmm $scenario"
+	done
+	vmbs_tg_step vmm_cycles "$(vmbs_qemu_counted "vmbus-vmm cycles --cycles $VMBS_TG_VMM_CYCLES --quiet")"
+	vmbs_tg_step vmm_rmmod "rmmod vmbus_server_sample"
 	vmbs_tg_step rmmod "rmmod vmbus_server_loopback && rmmod vmbus_server"
 	vmbs_tg_steps_checkers
 	vmbs_tg_boot
@@ -552,6 +570,19 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "the device module was told closed by the reset, and freed without a callback" \
 		vmbs_tg_last_line "${S[reboot_testdev]}" \
 		'vmbus_server_testdev: unloaded: opened 1, closed 1'
+	vmbs_qemu_check "insmod vmbus_server_sample" \
+		vmbs_qemu_step_ok "${S[vmm_sample]}"
+	vmbs_qemu_tool "${S[vmm_run]}" run
+	vmbs_qemu_killed_checks "${S[vmm_killed]}"
+	for scenario in two-vms no-release stop-reading bad-ioctls \
+			outside-table munmap-open; do
+		vmbs_qemu_tool "${S[vmm_$scenario]}" "$scenario"
+	done
+	vmbs_qemu_tool "${S[vmm_cycles]}" cycles
+	vmbs_qemu_check "$VMBS_TG_VMM_CYCLES VMs: every page pinned was unpinned" \
+		vmbs_qemu_pins_balanced "${S[vmm_cycles]}"
+	vmbs_qemu_check "rmmod vmbus_server_sample" \
+		vmbs_qemu_step_ok "${S[vmm_rmmod]}"
 	vmbs_qemu_check "rmmod the loopback transport and vmbus_server" \
 		vmbs_qemu_step_ok "${S[rmmod]}"
 	vmbs_tg_check_checkers
