@@ -21,6 +21,7 @@
 #ifndef _UAPI_LINUX_VMBUS_SERVER_H
 #define _UAPI_LINUX_VMBUS_SERVER_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -32,11 +33,11 @@
  * interface a VMM may test for before it relies on it.
  */
 /* VMBS_SET_KICK: in-kernel guest signals through KVM_HYPERV_EVENTFD. */
-#define VMBS_F_KICK_EVENTFD		(1ULL << 0)
+#define VMBS_F_KICK_EVENTFD		_BITULL(0)
 /* VMBS_SET_SYNIC: in-kernel host signals through an HV_SINT irqfd. */
-#define VMBS_F_SYNIC_IRQFD		(1ULL << 1)
+#define VMBS_F_SYNIC_IRQFD		_BITULL(1)
 /* VMBS_ADD_DEVICE and friends: device classes in the kernel. */
-#define VMBS_F_DEVICES			(1ULL << 2)
+#define VMBS_F_DEVICES			_BITULL(2)
 
 /* Largest VMBus message payload, the SynIC message's (header included). */
 #define VMBS_MSG_PAYLOAD_MAX		240
@@ -135,7 +136,7 @@ struct vmbs_mem_table {
 };
 
 /* vmbs_synic.flags: forget the VP's event page and irqfd. */
-#define VMBS_SYNIC_CLEAR		(1U << 0)
+#define VMBS_SYNIC_CLEAR		_BITUL(0)
 
 /**
  * struct vmbs_synic - where the server raises channel events of one VP

@@ -331,7 +331,8 @@ vmbs_qemu_killed_checks() {
 # page counters and unreclaimable slab ("counters before|after ...").
 vmbs_qemu_counted() {
 	# Freed objects are counted once RCU let them go and the caches
-	# gave back their empty slabs.
+	# gave back their empty slabs.  Expanded in the guest, not here.
+	# shellcheck disable=SC2016
 	local count='sleep 1; for f in /sys/kernel/slab/*/shrink; do echo 1 > $f; done; echo "counters $1 $(grep -E "^nr_foll_pin_(acquired|released) " /proc/vmstat | tr "\n" " ")$(grep ^SUnreclaim: /proc/meminfo)"'
 
 	printf '%s; %s && { %s; }' "${count/\$1/before}" "$1" "${count/\$1/after}"
@@ -339,6 +340,8 @@ vmbs_qemu_counted() {
 
 # vmbs_qemu_module_cycles N: unload and load the core and the sample N times.
 vmbs_qemu_module_cycles() {
+	# Expanded in the guest, not here.
+	# shellcheck disable=SC2016
 	printf 'for i in $(seq %s); do rmmod vmbus_server_sample && rmmod vmbus_server && insmod /modules/vmbus_server.ko && insmod /modules/vmbus_server_sample.ko || exit 1; done' "$1"
 }
 
