@@ -399,18 +399,19 @@ static long vmbs_set_kick(struct vmbs_vm *vm, struct vmbs_kick __user *arg)
 	if (kick.fd == -1)
 		return vmb_server_set_kick_file(vm->server, kick.connection_id,
 						NULL);
+	/*
+	 * Only an eventfd: what KVM_HYPERV_EVENTFD signals.  Should the VMM
+	 * swap the fd before fget(), the server waits on whatever pollable
+	 * file it gave: harmless, as kick.c takes any.
+	 */
+	ctx = eventfd_ctx_fdget(kick.fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	eventfd_ctx_put(ctx);
 	file = fget(kick.fd);
 	if (!file)
 		return -EBADF;
-	/* Only an eventfd: what KVM_HYPERV_EVENTFD signals. */
-	ctx = eventfd_ctx_fileget(file);
-	if (IS_ERR(ctx)) {
-		ret = PTR_ERR(ctx);
-	} else {
-		eventfd_ctx_put(ctx);
-		ret = vmb_server_set_kick_file(vm->server, kick.connection_id,
-					       file);
-	}
+	ret = vmb_server_set_kick_file(vm->server, kick.connection_id, file);
 	fput(file);
 	return ret;
 }
