@@ -45,8 +45,8 @@
 
 #include "cdev.h"
 #include "compat.h"
+#include "core.h"
 #include "registry.h"
-#include "server.h"
 
 /*
  * Host messages one VM queues for its VMM, 256 bytes each.  The server
@@ -90,11 +90,14 @@ struct vmbs_vm {
 
 	struct xarray vps;		/* vp_index -> vmbs_vp, RCU readers */
 
-	struct mutex read_lock;		/* one reader at a time */
-	spinlock_t msgq_lock;
+	/* Takes messages off the queue: one reader or a reset at a time. */
+	struct mutex read_lock;
+	spinlock_t msgq_lock;		/* the queue below */
 	wait_queue_head_t read_wq;
 	unsigned int msgq_head;		/* [msgq_lock] oldest */
-	unsigned int msgq_count;	/* [msgq_lock] */
+	unsigned int msgq_count;	/* [msgq_lock]; lowered with
+					 * read_lock held too
+					 */
 	bool msgq_refused;		/* [msgq_lock] the server waits for a
 					 * vmb_server_transport_ready()
 					 */
@@ -250,13 +253,17 @@ static int vmbs_pin_guest_pages(struct vmb_server *server, const u64 *gpfns,
 	return vmbs_pin(vmb_server_priv(server), gpfns, count, pages);
 }
 
+static void vmbs_unpin(struct vmbs_vm *vm, struct page **pages,
+		       unsigned int count)
+{
+	unpin_user_pages(pages, count);
+	vmbs_unaccount(vm, count);
+}
+
 static void vmbs_unpin_guest_pages(struct vmb_server *server,
 				   struct page **pages, unsigned int count)
 {
-	struct vmbs_vm *vm = vmb_server_priv(server);
-
-	unpin_user_pages(pages, count);
-	vmbs_unaccount(vm, count);
+	vmbs_unpin(vmb_server_priv(server), pages, count);
 }
 
 static const struct vmb_server_transport_ops vmbs_transport_ops = {
@@ -331,7 +338,8 @@ invalid:
 
 static void vmbs_vp_free(struct vmbs_vm *vm, struct vmbs_vp *vp)
 {
-	vmbs_unpin_guest_pages(vm->server, &vp->event_page, 1);
+	/* Also after vmb_server_destroy(): through the VM, not its server. */
+	vmbs_unpin(vm, &vp->event_page, 1);
 	eventfd_ctx_put(vp->irqfd);
 	kfree(vp);
 }
@@ -477,6 +485,29 @@ static long vmbs_list_devices(struct vmbs_vm *vm,
 	return ret;
 }
 
+/*
+ * The guest rebooted.  Host messages not read yet were for the guest before
+ * the reset; its successor must not find them in its message page.  The
+ * VMM resets with the VM's vCPUs stopped, so nothing the server posts here
+ * belongs to the next connection: that starts with the next guest message.
+ */
+static long vmbs_reset(struct vmbs_vm *vm)
+{
+	int ret = vmb_server_reset(vm->server);
+
+	if (ret)
+		return ret;
+	if (mutex_lock_killable(&vm->read_lock))
+		return -EINTR;
+	spin_lock(&vm->msgq_lock);
+	vm->msgq_count = 0;
+	/* The server forgot its queue and is ready to send again. */
+	vm->msgq_refused = false;
+	spin_unlock(&vm->msgq_lock);
+	mutex_unlock(&vm->read_lock);
+	return 0;
+}
+
 static long vmbs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct vmbs_vm *vm = file->private_data;
@@ -494,7 +525,7 @@ static long vmbs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return copy_to_user(argp, &features, sizeof(features)) ?
 		       -EFAULT : 0;
 	case VMBS_RESET:
-		return vmb_server_reset(vm->server);
+		return vmbs_reset(vm);
 	case VMBS_SET_MEM_TABLE:
 	case VMBS_SET_SYNIC:
 	case VMBS_SET_KICK:
@@ -572,21 +603,24 @@ static ssize_t vmbs_read(struct file *file, char __user *buf, size_t len,
 
 	if (current->mm != vm->mm)
 		return -EPERM;
-	if (mutex_lock_interruptible(&vm->read_lock))
-		return -EINTR;
-	spin_lock(&vm->msgq_lock);
-	while (!vm->msgq_count) {
-		spin_unlock(&vm->msgq_lock);
-		ret = -EAGAIN;
+	/*
+	 * Messages leave the queue only under read_lock (here and at a
+	 * reset), which is not held while waiting: a count seen under it
+	 * stays until we take the head.
+	 */
+	for (;;) {
+		if (mutex_lock_interruptible(&vm->read_lock))
+			return -EINTR;
+		if (READ_ONCE(vm->msgq_count))
+			break;
+		mutex_unlock(&vm->read_lock);
 		if (file->f_flags & O_NONBLOCK)
-			goto out;
+			return -EAGAIN;
 		ret = wait_event_interruptible(vm->read_wq,
 					       READ_ONCE(vm->msgq_count));
 		if (ret)
-			goto out;
-		spin_lock(&vm->msgq_lock);
+			return ret;
 	}
-	spin_unlock(&vm->msgq_lock);
 
 	/* Only this reader takes messages: the head stays while we copy. */
 	m = &vm->msgq[vm->msgq_head];

@@ -173,6 +173,4 @@ int vmb_on_modify_channel(struct vmb_server *server, const void *msg,
 void vmb_offer_build(const struct vmb_channel *channel, u32 child_relid,
 		     u32 version, struct vmb_msg_offer_channel *offer);
 
-extern struct workqueue_struct *vmb_wq;
-
 #endif /* _VMBUS_SERVER_CHANNEL_H */

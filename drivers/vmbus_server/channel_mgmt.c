@@ -10,8 +10,9 @@
 #include <linux/ratelimit.h>
 
 #include "channel.h"
+#include "channel_mgmt.h"
+#include "connection.h"
 #include "gpadl.h"
-#include "server.h"
 #include "trace.h"
 
 /**

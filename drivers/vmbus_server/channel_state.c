@@ -16,31 +16,16 @@
  * callback does, it holds up only its own channel.
  */
 
-#include <kunit/visibility.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 
 #include "channel.h"
+#include "connection.h"
 #include "gpadl.h"
-#include "server.h"
 
 /* Steps one run of a channel's work takes before it yields (fairness). */
 #define VMB_CHANNEL_WORK_STEPS		16
-
-struct workqueue_struct *vmb_wq;
-/* The KUnit suites wait for the channels' works (sim_settle()). */
-EXPORT_SYMBOL_IF_KUNIT(vmb_wq);
-
-/*
- * Each queued run of the work holds a reference on the channel (and so on
- * its server), dropped as the run's last act: a waiter released by the run
- * may free the channel while the run still sends what it posted.
- */
-void vmb_channel_kick(struct vmb_channel *channel)
-{
-	if (queue_work(vmb_wq, &channel->work))
-		vmb_channel_get(channel);
-}
 
 /**
  * vmb_channel_settle() - wait until a channel's work has caught up
@@ -64,39 +49,6 @@ void vmb_channel_settle(struct vmb_channel *channel)
 	mutex_unlock(&server->lock);
 	wait_event(server->quiesce_wq,
 		   (s32)(READ_ONCE(channel->quiet_done) - want) >= 0);
-}
-
-/*
- * Whether we are in one of @channel's callbacks: a state callback, or a
- * packet or completion callback of its data work.  Waiting there for the
- * channel's works would wait for ourselves.
- */
-bool vmb_channel_in_work(const struct vmb_channel *channel)
-{
-	struct work_struct *work = current_work();
-
-	return work == &channel->work || work == &channel->dp.work;
-}
-
-/**
- * vmb_channel_by_relid() - the channel a guest message names
- * @server: the server
- * @child_relid: the relid from a guest message
- *
- * Return: the enabled channel this connection was offered on that relid
- * and still holds, or %NULL.
- */
-struct vmb_channel *vmb_channel_by_relid(struct vmb_server *server,
-					 u32 child_relid)
-{
-	struct vmb_channel *channel;
-
-	lockdep_assert_held(&server->lock);
-	channel = xa_load(&server->relids, child_relid);
-	if (!channel || channel->state != VMB_CHANNEL_ENABLED ||
-	    !channel->offered)
-		return NULL;
-	return channel;
 }
 
 /**
@@ -693,6 +645,58 @@ static bool vmb_instance_taken(struct vmb_server *server,
 }
 
 /**
+ * vmb_server_channel_alloc() - allocate a server channel
+ *
+ * The channel starts in the init state (KMCL: disabled, never enabled) with
+ * no server, no interface, no MMIO space, no flags, message pipe mode, a
+ * maximum packet size of %VMB_SERVER_DEFAULT_MAX_PACKET_SIZE and no
+ * callbacks.  Configure it with the vmb_server_channel_init_set_*() calls,
+ * then vmb_server_channel_enable() it.
+ *
+ * Context: process context.
+ * Return: the channel, or ERR_PTR(-ENOMEM).
+ */
+struct vmb_channel *vmb_server_channel_alloc(void)
+{
+	struct vmb_channel *channel;
+
+	channel = kzalloc(sizeof(*channel), GFP_KERNEL);
+	if (!channel)
+		return ERR_PTR(-ENOMEM);
+	channel->pipe_mode = VMB_SERVER_PIPE_MODE_MESSAGE;
+	channel->max_packet_size = VMB_SERVER_DEFAULT_MAX_PACKET_SIZE;
+	INIT_LIST_HEAD(&channel->server_node);
+	INIT_HLIST_NODE(&channel->instance_node);
+	INIT_LIST_HEAD(&channel->mappings);
+	kref_init(&channel->ref);
+	vmb_channel_init_work(channel);
+	vmb_datapath_init(&channel->dp);
+	return channel;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_alloc, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_free() - free a server channel (KMCL: cleanup)
+ * @channel: the channel, or %NULL
+ *
+ * A channel that is still enabled is disabled first.  Afterwards the channel
+ * pointer is invalid; the server keeps what it needs of the channel until
+ * the guest released its relid.  Must not be called from one of the
+ * channel's own callbacks (state, packet or completion): that is reported
+ * with a warning and does nothing.
+ *
+ * Context: process context; may sleep, until the callbacks return.
+ */
+void vmb_server_channel_free(struct vmb_channel *channel)
+{
+	if (!channel || WARN_ON_ONCE(vmb_channel_in_work(channel)))
+		return;
+	vmb_server_channel_disable(channel);
+	vmb_channel_put(channel);
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_free, VMBUS_SERVER);
+
+/**
  * vmb_server_channel_enable() - offer a channel to the guest (KMCL: enable)
  * @channel: a configured channel, not enabled
  *
@@ -865,34 +869,3 @@ int vmb_server_channel_pause(struct vmb_channel *channel)
 	return vmb_channel_set_running(channel, false);
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_channel_pause, VMBUS_SERVER);
-
-/**
- * vmb_server_channel_relid() - the channel's relid (child relid)
- * @channel: the channel
- *
- * Context: any; takes no lock.
- * Return: the relid while the channel is enabled, else 0.
- */
-u32 vmb_server_channel_relid(const struct vmb_channel *channel)
-{
-	if (!channel)
-		return 0;
-	/* Pairs with enable's smp_store_release(): the relid is set. */
-	if (smp_load_acquire(&channel->state) != VMB_CHANNEL_ENABLED)
-		return 0;
-	return READ_ONCE(channel->child_relid);
-}
-EXPORT_SYMBOL_NS_GPL(vmb_server_channel_relid, VMBUS_SERVER);
-
-/**
- * vmb_server_channel_connection_id() - the id the guest signals the channel on
- * @channel: the channel
- *
- * Context: any; takes no lock.
- * Return: the connection id while the channel is enabled, else 0.
- */
-u32 vmb_server_channel_connection_id(const struct vmb_channel *channel)
-{
-	return vmb_connection_id_of(vmb_server_channel_relid(channel));
-}
-EXPORT_SYMBOL_NS_GPL(vmb_server_channel_connection_id, VMBUS_SERVER);

@@ -15,7 +15,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "server.h"
+#include "connection.h"
 #include "trace.h"
 
 struct vmb_outmsg {
@@ -248,31 +248,6 @@ int vmb_tx(struct vmb_server *server)
 		wake_up_all(&server->tx_wq);
 	mutex_unlock(&server->lock);
 	return ret;
-}
-
-/**
- * vmb_log() - log a line that names the server, rate-limited per server
- * @server: the server
- * @warn: a warning, else information
- * @fmt: printf format
- *
- * Per server, so that one noisy guest does not silence the others.
- */
-void vmb_log(struct vmb_server *server, bool warn, const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	if (!__ratelimit(&server->log_rs))
-		return;
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	if (warn)
-		pr_warn("vmbus_server %u: %pV", server->id, &vaf);
-	else
-		pr_info("vmbus_server %u: %pV", server->id, &vaf);
-	va_end(args);
 }
 
 /**

@@ -51,9 +51,9 @@
 #include <linux/vmbus_server.h>
 
 #include "channel.h"
+#include "connection.h"
 #include "datapath.h"
 #include "gpadl.h"
-#include "server.h"
 
 /* A packet waiting for room in the guest's ring: the whole packet. */
 struct vmb_txq_entry {

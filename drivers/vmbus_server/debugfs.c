@@ -8,8 +8,9 @@
 #include <linux/seq_file.h>
 
 #include "channel.h"
+#include "connection.h"
+#include "debugfs.h"
 #include "gpadl.h"
-#include "server.h"
 
 static struct dentry *vmb_debugfs_root;
 

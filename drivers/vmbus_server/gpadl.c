@@ -11,8 +11,8 @@
 #include <linux/slab.h>
 
 #include "channel.h"
+#include "connection.h"
 #include "gpadl.h"
-#include "server.h"
 
 /* What a GPADL counts against VMB_SERVER_MAX_GPADL_BYTES. */
 static size_t vmb_gpadl_cost(u16 range_buflen)

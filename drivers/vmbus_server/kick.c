@@ -22,7 +22,8 @@
 #include <linux/wait.h>
 
 #include "channel.h"
-#include "server.h"
+#include "core.h"
+#include "kick.h"
 
 struct vmb_kick {
 	struct vmb_server *server;

@@ -6,11 +6,8 @@
 #include <linux/module.h>
 
 #include "cdev.h"
-#include "channel.h"
-#include "server.h"
-
-#define CREATE_TRACE_POINTS
-#include "trace.h"
+#include "core.h"
+#include "debugfs.h"
 
 static int __init vmb_server_mod_init(void)
 {

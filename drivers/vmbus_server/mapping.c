@@ -26,8 +26,8 @@
 #include <linux/vmalloc.h>
 
 #include "channel.h"
+#include "connection.h"
 #include "gpadl.h"
-#include "server.h"
 
 /*
  * The most GPA ranges one packet may name.  Linux's storvsc and netvsc

@@ -8,7 +8,7 @@
 #include <linux/string.h>
 
 #include "channel.h"
-#include "server.h"
+#include "connection.h"
 
 /* KMCL API flags and the wire bits they become; FORCE_NEW_CHANNEL is a
  * restore policy and never reaches the wire.

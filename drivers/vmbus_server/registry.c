@@ -24,8 +24,8 @@
 #include <uapi/linux/vmbus_server.h>
 
 #include "channel.h"
+#include "core.h"
 #include "registry.h"
-#include "server.h"
 
 struct vmb_server_device {
 	struct list_head node;		/* [registry] on server->devices */

@@ -8,11 +8,11 @@
 #include <linux/slab.h>
 
 #include "channel.h"
+#include "channel_mgmt.h"
+#include "connection.h"
+#include "debugfs.h"
 #include "gpadl.h"
-#include "server.h"
-#include "trace.h"
-
-static DEFINE_IDA(vmb_server_ida);
+#include "kick.h"
 
 /**
  * vmb_server_create() - create a VMBus host instance for one VM
@@ -30,36 +30,14 @@ struct vmb_server *vmb_server_create(const struct vmb_server_transport_ops *ops,
 				     void *priv)
 {
 	struct vmb_server *server;
-	int id;
 
 	if (!ops || !ops->post_message)
 		return ERR_PTR(-EINVAL);
-	server = kzalloc(sizeof(*server), GFP_KERNEL);
-	if (!server)
-		return ERR_PTR(-ENOMEM);
-	id = ida_alloc(&vmb_server_ida, GFP_KERNEL);
-	if (id < 0) {
-		kfree(server);
-		return ERR_PTR(id);
-	}
-	server->id = id;
+	server = vmb_srv_alloc();
+	if (IS_ERR(server))
+		return server;
 	server->ops = ops;
 	server->priv = priv;
-	kref_init(&server->ref);
-	/* Per server, so that one noisy guest does not silence the others. */
-	ratelimit_state_init(&server->log_rs, DEFAULT_RATELIMIT_INTERVAL,
-			     DEFAULT_RATELIMIT_BURST);
-	mutex_init(&server->lock);
-	xa_init_flags(&server->relids, XA_FLAGS_ALLOC1);
-	INIT_LIST_HEAD(&server->channels);
-	INIT_LIST_HEAD(&server->devices);
-	hash_init(server->instances);
-	init_waitqueue_head(&server->quiesce_wq);
-	xa_init(&server->gpadls);
-	xa_init(&server->kicks);
-	INIT_LIST_HEAD(&server->outq);
-	init_waitqueue_head(&server->tx_wq);
-	server->msg_sint = VMB_DEFAULT_MESSAGE_SINT;
 	vmb_debugfs_server_add(server);
 	return server;
 }
@@ -76,26 +54,6 @@ void *vmb_server_priv(const struct vmb_server *server)
 	return server->priv;
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_priv, VMBUS_SERVER);
-
-void vmb_srv_get(struct vmb_server *server)
-{
-	kref_get(&server->ref);
-}
-
-static void vmb_server_release(struct kref *ref)
-{
-	struct vmb_server *server = container_of(ref, struct vmb_server, ref);
-
-	/* Only now may a new server take the id (and debugfs name). */
-	ida_free(&vmb_server_ida, server->id);
-	mutex_destroy(&server->lock);
-	kfree(server);
-}
-
-void vmb_srv_put(struct vmb_server *server)
-{
-	kref_put(&server->ref, vmb_server_release);
-}
 
 /**
  * vmb_server_destroy() - tear a server down

@@ -65,9 +65,9 @@
 #include <linux/vmbus_server_protocol.h>
 
 #include "../channel.h"
+#include "../core.h"
 #include "../datapath.h"
 #include "../ring.h"
-#include "../server.h"
 #include "guest_ring.h"
 
 #define BENCH_DATA_PAGES	256

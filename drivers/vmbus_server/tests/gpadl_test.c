@@ -9,8 +9,8 @@
 #include <linux/unaligned.h>
 
 #include "../channel.h"
+#include "../core.h"
 #include "../gpadl.h"
-#include "../server.h"
 #include "sim_guest.h"
 
 /* A connected guest with one offered channel, relid 1. */

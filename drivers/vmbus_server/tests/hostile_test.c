@@ -13,8 +13,8 @@
 #include <linux/unaligned.h>
 
 #include "../channel.h"
+#include "../core.h"
 #include "../gpadl.h"
-#include "../server.h"
 #include "sim_guest.h"
 
 static u64 total_rejected(const struct vmb_server *server)

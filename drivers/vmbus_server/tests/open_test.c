@@ -12,8 +12,8 @@
 #include <linux/string.h>
 
 #include "../channel.h"
+#include "../core.h"
 #include "../gpadl.h"
-#include "../server.h"
 #include "sim_guest.h"
 
 static struct sim_guest *open_setup(struct kunit *test, u32 version,

@@ -12,7 +12,7 @@
 #include <linux/unaligned.h>
 
 #include "../channel.h"
-#include "../server.h"
+#include "../core.h"
 #include "sim_guest.h"
 
 static u32 relid_of(struct vmb_channel *ch)

@@ -13,7 +13,7 @@
 #include <linux/string.h>
 
 #include "../channel.h"
-#include "../server.h"
+#include "../connection.h"
 #include "sim_guest.h"
 
 MODULE_DESCRIPTION("KUnit suites of the VMBus server");

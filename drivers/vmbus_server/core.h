@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One VMBus host instance (one per VM): connection state, relids, GPADLs and
- * the queue of messages the guest has not taken yet.
+ * The ground every part of the server stands on: struct vmb_server (one
+ * VMBus host instance per VM: connection state, relids, GPADLs and the
+ * queue of messages the guest has not taken yet), its bounds, its
+ * reference count and its log lines, and the workqueue the channels' work
+ * runs on.  What drives the server through its life is server.c, at the
+ * top.
  *
  * Locking.  Each server has one lock, @lock, a mutex that is only ever held
  * for short sections that neither sleep on anything else nor call out:
@@ -27,8 +31,8 @@
  * dispatcher can read them.  [registry] ones are the device registry's,
  * under its lock, which is taken outside @lock (registry.c).
  */
-#ifndef _VMBUS_SERVER_SERVER_H
-#define _VMBUS_SERVER_SERVER_H
+#ifndef _VMBUS_SERVER_CORE_H
+#define _VMBUS_SERVER_CORE_H
 
 #include <linux/bitmap.h>
 #include <linux/hashtable.h>
@@ -202,40 +206,14 @@ struct vmb_server {
 #define vmb_info(server, fmt, ...) vmb_log(server, false, fmt, ##__VA_ARGS__)
 #define vmb_warn(server, fmt, ...) vmb_log(server, true, fmt, ##__VA_ARGS__)
 
-/* server.c */
+/* core.c */
+struct vmb_server *vmb_srv_alloc(void);
 void vmb_srv_get(struct vmb_server *server);
 void vmb_srv_put(struct vmb_server *server);
-
-/* connection.c: the bottom layer */
 __printf(3, 4)
 void vmb_log(struct vmb_server *server, bool warn, const char *fmt, ...);
-void vmb_post(struct vmb_server *server, const void *msg, size_t len);
-void vmb_kick_remove_all(struct vmb_server *server);
-typedef void (*vmb_taken_fn)(struct vmb_server *server, u32 arg);
-void vmb_post_then(struct vmb_server *server, const void *msg, size_t len,
-		   vmb_taken_fn then, u32 arg);
-int vmb_tx(struct vmb_server *server);
-int vmb_pin(struct vmb_server *server, const u64 *gpfns, unsigned int count,
-	    struct page **pages);
-void vmb_unpin(struct vmb_server *server, struct page **pages,
-	       unsigned int count);
-void vmb_outq_drop(struct vmb_server *server);
-int vmb_reject(struct vmb_server *server, enum vmb_reject_reason reason,
-	       u32 msgtype, int err);
-bool vmb_version_supported(u32 version);
-const char *vmb_reject_name(enum vmb_reject_reason reason);
 
-void vmb_reset_reply(struct vmb_server *server, const void *msg, size_t len);
-void vmb_quiesce_done(struct vmb_server *server);
+/* Where channels' state and data work runs (main.c creates it). */
+extern struct workqueue_struct *vmb_wq;
 
-/* channel_mgmt.c: the dispatcher */
-int vmb_dispatch(struct vmb_server *server, u32 connection_id,
-		 const void *msg, size_t len);
-void vmb_reset_connection(struct vmb_server *server);
-
-void vmb_debugfs_init(void);
-void vmb_debugfs_exit(void);
-void vmb_debugfs_server_add(struct vmb_server *server);
-void vmb_debugfs_server_remove(struct vmb_server *server);
-
-#endif /* _VMBUS_SERVER_SERVER_H */
+#endif /* _VMBUS_SERVER_CORE_H */
