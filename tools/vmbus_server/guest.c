@@ -251,6 +251,18 @@ int guest_wait(struct vm *vm, uint32_t type, int key_off, uint32_t key,
 	return ret;
 }
 
+/*
+ * The played guest reboots: it forgets its offers, the host messages it
+ * put aside and its GPADL numbering, and starts over as a fresh Linux does.
+ */
+void guest_reboot(struct vm *vm)
+{
+	vm->noffers = 0;
+	vm->backlog_head = 0;
+	vm->backlog_len = 0;
+	vm->next_gpadl = GPADL_FIRST;
+}
+
 /* INITIATE_CONTACT and VERSION_RESPONSE. Return: 0, 1 refused, -errno. */
 int guest_connect(struct vm *vm, uint32_t version)
 {

@@ -13,6 +13,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -932,6 +934,183 @@ int scenario_munmap_open(void)
 	      ret, t);
 	ret = 0;
 out:
+	if (ch.kickfd >= 0)
+		close(ch.kickfd);
+	vm_free(vm);
+	return ret;
+}
+
+/* KiB of @pages pages. */
+static long kb_of(uint32_t pages)
+{
+	return (long)pages * (PAGE_SIZE / 1024);
+}
+
+/*
+ * The guest reboots: VMBS_RESET with a channel open and a host message
+ * not read yet.  The channel closes and its ring pins go, the unread
+ * message is dropped (it was for the old guest), the device stays, and the
+ * next guest connects, is offered the same device and opens it again.
+ */
+int scenario_reset(void)
+{
+	struct chan ch = { .kickfd = -1 };
+	struct pollfd p;
+	struct vmbs_host_msg m;
+	uint8_t msg[240];
+	struct offer *o;
+	struct vm *vm;
+	long idle_kb, kb;
+	uint64_t pfn;
+	int ret = -1;
+
+	vm = bring_up("vm", &cfg.instance, 1);
+	if (!vm)
+		return -1;
+	idle_kb = pinned_kb();
+	o = guest_find_offer(vm, sample_type, cfg.instance);
+	if (!check(!guest_open(vm, &ch, o, NULL), "vm: channel open") ||
+	    !exchange(vm, &ch, 8, 1, "before the reset"))
+		goto out;
+	kb = pinned_kb();
+	check(kb - idle_kb == kb_of(2 * cfg.ring_pages),
+	      "vm: VmPin %ld kB with the channel open: %ld kB more, its %u ring pages",
+	      kb, kb - idle_kb, 2 * cfg.ring_pages);
+
+	/* A GPADL whose GPADL_CREATED the old guest never reads. */
+	pfn = vm_alloc_pages(vm, 1) >> PAGE_SHIFT;
+	if (guest_post(vm, msg, gpadl_header(msg, ch.relid, vm->next_gpadl++,
+					     &pfn, 1)))
+		goto out;
+	p = (struct pollfd){ .fd = vm->fd, .events = POLLIN };
+	check(poll(&p, 1, cfg.timeout_ms) == 1,
+	      "vm: GPADL_CREATED waits to be read");
+
+	ret = ioctl(vm->fd, VMBS_RESET);
+	if (!check(!ret, "vm: VMBS_RESET with the channel open: %s",
+		   ret ? strerror(errno) : "0"))
+		goto out;
+	ret = -1;
+	check(chan_state_of(vm, ch.relid, VMBS_CHANNEL_OFFERED) ==
+	      VMBS_CHANNEL_OFFERED,
+	      "vm: LIST_DEVICES: the device stays, its channel offered, not open");
+	kb = pinned_kb();
+	check(kb == idle_kb, "vm: VmPin %ld kB again: the ring's pins went",
+	      kb);
+	check(vm_read_msg(vm, &m, 0) == 0,
+	      "vm: the unread GPADL_CREATED was dropped with the old guest");
+
+	close(ch.kickfd);
+	ch.kickfd = -1;
+	guest_reboot(vm);
+	say("vm: the guest reboots");
+	if (!check(!guest_connect(vm, cfg.version),
+		   "vm: the next guest connects") ||
+	    guest_request_offers(vm))
+		goto out;
+	o = guest_find_offer(vm, sample_type, cfg.instance);
+	if (!check(o, "vm: the sample is offered to it") ||
+	    !check(!guest_open(vm, &ch, o, NULL),
+		   "vm: its channel relid %u opens", o->relid) ||
+	    !exchange(vm, &ch, 8, 1, "after the reset") ||
+	    !check(!guest_close(vm, &ch), "vm: channel closed"))
+		goto out;
+	if (tear_down(vm, &cfg.instance, 1))
+		ret = 0;
+out:
+	if (ch.kickfd >= 0)
+		close(ch.kickfd);
+	vm_free(vm);
+	return ret;
+}
+
+/* capget/capset (capability(7)): what the tool needs of them. */
+#define CAP_VERSION_3		0x20080522
+#define CAP_IPC_LOCK		14
+
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+
+struct cap_data {
+	uint32_t effective;
+	uint32_t permitted;
+	uint32_t inheritable;
+};
+
+static int drop_ipc_lock(void)
+{
+	struct cap_header h = { .version = CAP_VERSION_3 };
+	struct cap_data d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[0].effective &= ~(1u << CAP_IPC_LOCK);
+	d[0].permitted &= ~(1u << CAP_IPC_LOCK);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/*
+ * A VMM without CAP_IPC_LOCK whose RLIMIT_MEMLOCK, read at open(), holds
+ * the event-flags page and one page less than a channel's rings: the
+ * guest's open is refused with a status, nothing stays pinned or
+ * accounted, and rings of half the size open in the same VM.
+ */
+int scenario_memlock(void)
+{
+	uint32_t ring_pages = cfg.ring_pages, pages = 2 * ring_pages;
+	struct rlimit rl;
+	struct chan ch = { .kickfd = -1 };
+	struct offer *o;
+	struct vm *vm;
+	long kb;
+	int ret = -1;
+
+	if (!check(ring_pages >= 2, "vm: --ring-pages %u leaves rings to halve",
+		   ring_pages) ||
+	    !check(!drop_ipc_lock(), "vm: CAP_IPC_LOCK dropped"))
+		return -1;
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	/* The event page and all but one of the ring's pages. */
+	rl.rlim_cur = (rlim_t)pages * PAGE_SIZE;
+	if (!check(!setrlimit(RLIMIT_MEMLOCK, &rl),
+		   "vm: RLIMIT_MEMLOCK %llu kB: the event page and %u of the ring's %u pages",
+		   (unsigned long long)rl.rlim_cur / 1024, pages - 1, pages))
+		return -1;
+	vm = bring_up("vm", &cfg.instance, 1);
+	if (!vm)
+		return -1;
+	o = guest_find_offer(vm, sample_type, cfg.instance);
+	kb = pinned_kb();
+	check(kb == kb_of(1), "vm: VmPin %ld kB: the event-flags page", kb);
+	ret = guest_open(vm, &ch, o, NULL);
+	if (ret < 0)
+		goto out;
+	check(ret == 1, "vm: the open is refused by %s, status 0x%x",
+	      ch.gpadl_status ? "GPADL_CREATED" : "OPENCHANNEL_RESULT",
+	      ch.gpadl_status ? ch.gpadl_status : ch.open_status);
+	if (guest_close(vm, &ch))
+		goto out;
+	close(ch.kickfd);
+	ch.kickfd = -1;
+	kb = pinned_kb();
+	check(kb == kb_of(1), "vm: VmPin %ld kB again after the refusal", kb);
+
+	ret = -1;
+	cfg.ring_pages = ring_pages / 2;
+	if (!check(!guest_open(vm, &ch, o, NULL),
+		   "vm: rings of %u pages open within the limit",
+		   2 * cfg.ring_pages) ||
+	    !exchange(vm, &ch, 8, 1, "within the limit") ||
+	    !check(!guest_close(vm, &ch), "vm: channel closed"))
+		goto out;
+	if (tear_down(vm, &cfg.instance, 1))
+		ret = 0;
+	kb = pinned_kb();
+	check(kb == 0, "vm: VmPin %ld kB after close()", kb);
+out:
+	cfg.ring_pages = ring_pages;
 	if (ch.kickfd >= 0)
 		close(ch.kickfd);
 	vm_free(vm);

@@ -10,19 +10,12 @@
 #define VMBUS_VMM_H
 
 #include <endian.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 
 #include <linux/vmbus_server.h>
 
+#include "report.h"
 #include "ring.h"
-
-/* What the kernel's headers would give; user space defines its own. */
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-#define VMM_ATTRIBUTE(x)	__attribute__(x)
-#define __printf(a, b)		VMM_ATTRIBUTE((format(printf, a, b)))
 
 #define PAGE_SIZE		4096u
 #define PAGE_SHIFT		12
@@ -121,34 +114,6 @@ static inline uint64_t get64(const void *p, size_t off)
 	memcpy(&v, (const uint8_t *)p + off, sizeof(v));
 	return le64toh(v);
 }
-
-/* Options (main.c). */
-struct config {
-	const char *device;
-	int timeout_ms;
-	uint32_t version;
-	uint8_t instance[16];
-	bool mmio_set;
-	uint16_t mmio_mb;
-	uint16_t mmio_opt_mb;
-	unsigned long packets;
-	unsigned long cycles;
-	unsigned int ring_pages;
-	bool quiet;
-	int verbose;
-	int hush;	/* > 0: no transcript, checks report failures only */
-};
-
-extern struct config cfg;
-
-/* Transcript and checks (main.c). */
-__printf(1, 2) void say(const char *fmt, ...);
-__printf(2, 3) bool check(bool ok, const char *fmt, ...);
-void hexdump(const char *what, const void *buf, size_t len);
-double now_sec(void);
-void watchdog(const char *what);
-int guid_parse(const char *s, uint8_t guid[16]);
-const char *guid_str(const uint8_t guid[16], char buf[37]);
 
 /* A channel offer, as the guest read it (VMBUS.md 6). */
 struct offer {
@@ -249,12 +214,14 @@ int vm_read_msg(struct vm *vm, struct vmbs_host_msg *m, int timeout_ms);
 int vm_wait_event(struct vm *vm, uint32_t relid, int timeout_ms, bool *bit);
 unsigned int vm_stray_event_bits(struct vm *vm, uint32_t relid);
 int new_eventfd(void);
+long pinned_kb(void);
 
 /* guest.c: the played guest's VMBus driver. */
 int guest_post(struct vm *vm, const void *msg, uint32_t len);
 int guest_recv(struct vm *vm, struct vmbs_host_msg *m, int timeout_ms);
 int guest_wait(struct vm *vm, uint32_t type, int key_off, uint32_t key,
 	       uint8_t *out);
+void guest_reboot(struct vm *vm);
 int guest_connect(struct vm *vm, uint32_t version);
 int guest_request_offers(struct vm *vm);
 void guest_parse_offer(const uint8_t *p, struct offer *o);
@@ -285,6 +252,8 @@ int scenario_stop_reading(void);
 int scenario_bad_ioctls(void);
 int scenario_outside_table(void);
 int scenario_munmap_open(void);
+int scenario_reset(void);
+int scenario_memlock(void);
 int scenario_cycles(void);
 int scenario_selftest(void);
 

@@ -242,7 +242,8 @@ struct vmbs_device_info {
 /**
  * struct vmbs_device_list - for VMBS_LIST_DEVICES
  * @count: in, entries @devices has room for; out, devices the VM has
- *	(more than the room: only the first @count were written)
+ *	(more than the room: only the first @count were written).  With a
+ *	room of 0, @devices is not touched: the call only counts.
  * @flags: zero
  * @devices: user address of an array of struct vmbs_device_info
  */
@@ -264,7 +265,10 @@ struct vmbs_device_list {
 #define VMBS_ADD_DEVICE		_IOW(VMBS_IOCTL_MAGIC, 0x05, struct vmbs_device)
 #define VMBS_REMOVE_DEVICE	_IOW(VMBS_IOCTL_MAGIC, 0x06, struct vmbs_device)
 #define VMBS_LIST_DEVICES	_IOWR(VMBS_IOCTL_MAGIC, 0x07, struct vmbs_device_list)
-/* The guest was reset (rebooted): every channel closes, devices stay. */
+/*
+ * The guest was reset (rebooted): every channel closes, devices stay, host
+ * messages not read yet are dropped.  Call it with the vCPUs stopped.
+ */
 #define VMBS_RESET		_IO(VMBS_IOCTL_MAGIC, 0x08)
 
 #endif /* _UAPI_LINUX_VMBUS_SERVER_H */

@@ -272,6 +272,11 @@ vmbs_qemu_abi_checks() {
 	[ "$found" = 1 ]
 }
 
+# The vmbus-vmm scenarios both the stock and the test kernels run, each in
+# a step of its own, beside run, the killed VMM and the cycles.
+VMBS_VMM_SCENARIOS=(bad-ioctls two-vms no-release stop-reading outside-table
+		    munmap-open reset memlock)
+
 # vmbs_qemu_tool N SCENARIO: step N ran vmbus-vmm SCENARIO, which checked
 # what it says and passed all of it.
 vmbs_qemu_tool() {
@@ -411,7 +416,7 @@ vmbs_qemu_test() {
 
 	# The numbers below refer to these steps.  Each vmbus-vmm scenario
 	# plays a VMM and its guest over /dev/vmbus_server; see its --help.
-	local tracing=/sys/kernel/debug/tracing
+	local tracing=/sys/kernel/debug/tracing scenario first n
 	steps=(
 		"insmod /modules/vmbus_server.ko"				#1
 		"insmod /modules/vmbus_server_abi_test.ko"			#2
@@ -421,17 +426,18 @@ vmbs_qemu_test() {
 		"$(vmbs_qemu_counted 'vmbus-vmm run --packets 100')"	#6
 		"$(vmbs_qemu_killed_mid_traffic)"				#7
 		"cat $tracing/trace"						#8
-		"$(vmbs_qemu_counted 'vmbus-vmm bad-ioctls')"	#9
-		"$(vmbs_qemu_counted 'vmbus-vmm two-vms')"	#10
-		"$(vmbs_qemu_counted 'vmbus-vmm no-release')"	#11
-		"$(vmbs_qemu_counted 'vmbus-vmm stop-reading')"	#12
-		"$(vmbs_qemu_counted 'vmbus-vmm outside-table')"	#13
-		"$(vmbs_qemu_counted 'vmbus-vmm munmap-open')"	#14
-		"$(vmbs_qemu_counted 'vmbus-vmm cycles --cycles 1000 --quiet')"	#15
-		"rmmod vmbus_server_abi_test"					#16
-		"$(vmbs_qemu_counted "$(vmbs_qemu_module_cycles 100)")"	#17
-		"rmmod vmbus_server_sample"					#18
-		"rmmod vmbus_server"						#19
+	)
+	first=$((${#steps[@]} + 1))
+	for scenario in "${VMBS_VMM_SCENARIOS[@]}"; do
+		steps+=("$(vmbs_qemu_counted "vmbus-vmm $scenario")")
+	done
+	n=${#steps[@]}
+	steps+=(
+		"$(vmbs_qemu_counted 'vmbus-vmm cycles --cycles 1000 --quiet')"	#n+1
+		"rmmod vmbus_server_abi_test"					#n+2
+		"$(vmbs_qemu_counted "$(vmbs_qemu_module_cycles 100)")"	#n+3
+		"rmmod vmbus_server_sample"					#n+4
+		"rmmod vmbus_server"						#n+5
 	)
 	vmbs_qemu_initramfs "${steps[@]}"
 	VMBS_QEMU_BOOT_RC=0
@@ -462,25 +468,24 @@ vmbs_qemu_test() {
 	vmbs_qemu_check "trace: OFFERCHANNEL out, 196 bytes" \
 		vmbs_qemu_step_printed 8 \
 		'vmb_server_msg_out: server=[0-9]+ type=OFFERCHANNEL len=196 ret=0'
-	local step=9 scenario
-	for scenario in bad-ioctls two-vms no-release stop-reading \
-			outside-table munmap-open; do
+	local step=$first
+	for scenario in "${VMBS_VMM_SCENARIOS[@]}"; do
 		vmbs_qemu_tool "$step" "$scenario"
 		vmbs_qemu_check "vmm $scenario: every page pinned was unpinned" \
 			vmbs_qemu_pins_balanced "$step"
 		step=$((step + 1))
 	done
-	vmbs_qemu_tool 15 cycles
+	vmbs_qemu_tool $((n + 1)) cycles
 	vmbs_qemu_check "1000 VMs: pages pinned, every one unpinned" \
-		eval 'vmbs_qemu_pinned 15 && vmbs_qemu_pins_balanced 15'
+		eval "vmbs_qemu_pinned $((n + 1)) && vmbs_qemu_pins_balanced $((n + 1))"
 	vmbs_qemu_check "1000 VMs: unreclaimable slab grew by less than 256 KiB" \
-		vmbs_qemu_slab_bounded 15 256
-	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok 16
-	vmbs_qemu_check "100 module load/unload cycles" vmbs_qemu_step_ok 17
+		vmbs_qemu_slab_bounded $((n + 1)) 256
+	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok $((n + 2))
+	vmbs_qemu_check "100 module load/unload cycles" vmbs_qemu_step_ok $((n + 3))
 	vmbs_qemu_check "100 module cycles: unreclaimable slab grew by less than 256 KiB" \
-		vmbs_qemu_slab_bounded 17 256
-	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok 18
-	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok 19
+		vmbs_qemu_slab_bounded $((n + 3)) 256
+	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok $((n + 4))
+	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok $((n + 5))
 	vmbs_qemu_check "guest finished all steps and powered off" \
 		vmbs_qemu_finished
 	vmbs_qemu_check "no WARNING, BUG, Oops or hung-task report in the kernel log" \

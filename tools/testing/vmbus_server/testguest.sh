@@ -448,11 +448,16 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step reboot_testdev "rmmod vmbus_server_testdev && dmesg | grep 'vmbus_server_testdev: '"
 	# A VMM's VMs beside the loopback's, through /dev/vmbus_server.
 	vmbs_tg_step vmm_sample "insmod /modules/vmbus_server_sample.ko"
+	# The loopback adds a registered class's device as a VMM does (the
+	# sample, with 12 + 24 MiB MMIO in its parameters); the guest sees it
+	# come and go, and the class's module is held while it is there.
+	local sample=b4d1e6f2-3c9a-4e57-9f1d-7a2c5e8b0d63
+	local lbdev=5a3b1e00-0000-4000-8000-00000000b001
+	vmbs_tg_step lb_registry "echo 'device-add $sample $lbdev 0c00180000000000' > $lb/control && vmbs-guest wait-present $lbdev && vmbs-guest devices | grep $lbdev && if rmmod vmbus_server_sample 2>/dev/null; then echo 'rmmod while used: unloaded'; else echo 'rmmod while used: refused'; fi && echo 'device-remove $lbdev' > $lb/control && vmbs-guest wait-gone $lbdev"
 	vmbs_tg_step vmm_run "vmbus-vmm run --packets 100"
 	vmbs_tg_step vmm_killed "$(vmbs_qemu_killed_mid_traffic)"
 	local scenario
-	for scenario in two-vms no-release stop-reading bad-ioctls \
-			outside-table munmap-open; do
+	for scenario in "${VMBS_VMM_SCENARIOS[@]}"; do
 		vmbs_tg_step "vmm_$scenario" "vmbus-vmm $scenario"
 	done
 	vmbs_tg_step vmm_cycles "$(vmbs_qemu_counted "vmbus-vmm cycles --cycles $VMBS_TG_VMM_CYCLES --quiet")"
@@ -572,10 +577,20 @@ vmbs_tg_scenarios() {
 		'vmbus_server_testdev: unloaded: opened 1, closed 1'
 	vmbs_qemu_check "insmod vmbus_server_sample" \
 		vmbs_qemu_step_ok "${S[vmm_sample]}"
+	vmbs_qemu_check "registry: the loopback adds the sample, the guest sees it with its class" \
+		vmbs_qemu_step_printed "${S[lb_registry]}" \
+		"^device $lbdev class $sample "
+	vmbs_qemu_check "registry: its parameters give the offer 12 + 24 MiB MMIO" \
+		vmbs_qemu_step_has "${S[lb_registry]}" \
+		'vmbus_server_sample: offering .*: MMIO 12 MiB \+ 24 MiB optional'
+	vmbs_qemu_check "registry: the sample module could not be unloaded while used" \
+		vmbs_qemu_step_printed "${S[lb_registry]}" \
+		'^rmmod while used: refused'
+	vmbs_qemu_check "registry: removed, the device is gone from the guest" \
+		vmbs_qemu_step_ok "${S[lb_registry]}"
 	vmbs_qemu_tool "${S[vmm_run]}" run
 	vmbs_qemu_killed_checks "${S[vmm_killed]}"
-	for scenario in two-vms no-release stop-reading bad-ioctls \
-			outside-table munmap-open; do
+	for scenario in "${VMBS_VMM_SCENARIOS[@]}"; do
 		vmbs_qemu_tool "${S[vmm_$scenario]}" "$scenario"
 	done
 	vmbs_qemu_tool "${S[vmm_cycles]}" cycles

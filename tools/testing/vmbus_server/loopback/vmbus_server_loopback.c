@@ -18,10 +18,12 @@
  * It uses only vmbus_server's exported API.  The channels it offers come
  * from the module parameters; debugfs (vmbus_server_loopback/) lists them,
  * counts what crossed, and takes commands: "disable N", "enable N",
- * "add TYPE[@INSTANCE][:MMIO[:MMIO_OPTIONAL]]", and "reset" (the server
- * forgets the guest as on a VM reboot: vmb_server_reset()).  Other test
- * back-end modules enable their channels on its server, see
- * vmbus_server_loopback_add().
+ * "add TYPE[@INSTANCE][:MMIO[:MMIO_OPTIONAL]]", "reset" (the server
+ * forgets the guest as on a VM reboot: vmb_server_reset()), and
+ * "device-add TYPE INSTANCE [PARAMS]" and "device-remove INSTANCE" for the
+ * devices of registered classes (vmb_server_device_add()), as a VMM adds
+ * them.  Other test back-end modules enable their channels on its server,
+ * see vmbus_server_loopback_add().
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -562,6 +564,34 @@ static void lb_remove_devices(void)
 	mutex_unlock(&lb.control_lock);
 }
 
+/*
+ * "device-add TYPE INSTANCE [PARAMS]": a device of a registered class
+ * (PARAMS in hex), as a VMM adds one with VMBS_ADD_DEVICE.
+ */
+static int lb_device_add(char *arg)
+{
+	char *type_s = strsep(&arg, " "), *inst_s = strsep(&arg, " ");
+	u8 params[VMB_SERVER_DEVICE_PARAMS_MAX];
+	size_t len = arg ? strlen(arg) / 2 : 0;
+	guid_t type, instance;
+
+	if (!inst_s || guid_parse(type_s, &type) ||
+	    guid_parse(inst_s, &instance) || len > sizeof(params) ||
+	    (arg && (strlen(arg) % 2 || hex2bin(params, arg, len))))
+		return -EINVAL;
+	return vmb_server_device_add(lb.server, &type, &instance, params, len);
+}
+
+/* "device-remove INSTANCE" */
+static int lb_device_remove(char *arg)
+{
+	guid_t instance;
+
+	if (guid_parse(arg, &instance))
+		return -EINVAL;
+	return vmb_server_device_remove(lb.server, &instance);
+}
+
 static int lb_command(char *cmd)
 {
 	char *verb = strsep(&cmd, " "), *arg = strim(cmd ?: "");
@@ -572,6 +602,10 @@ static int lb_command(char *cmd)
 	lockdep_assert_held(&lb.control_lock);
 	if (!strcmp(verb, "add"))
 		return lb_add_device(arg);
+	if (!strcmp(verb, "device-add"))
+		return lb_device_add(arg);
+	if (!strcmp(verb, "device-remove"))
+		return lb_device_remove(arg);
 	if (!strcmp(verb, "reset"))
 		return *arg ? -EINVAL : vmb_server_reset(lb.server);
 	if (kstrtouint(arg, 0, &index) || index >= lb.ndevs)
@@ -763,6 +797,7 @@ static void __exit lb_exit(void)
 	/* Waits for commands in flight: none starts after it. */
 	debugfs_remove(lb.debugfs);
 	/* While the guest can still answer the rescinds. */
+	vmb_server_device_remove_all(lb.server);
 	lb_remove_devices();
 	hv_loopback_unregister(&lb_hv_ops);
 	/* No hypercall or EOM queues work any more. */
