@@ -6,6 +6,7 @@
 
 #include <linux/jhash.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -34,6 +35,43 @@ static size_t vmb_channel_user_data_max(u32 flags)
 	return VMB_OFFER_USER_DATA_SIZE;
 }
 
+/*
+ * Channels come from a cache of their own: kmalloc() would round a
+ * struct vmb_channel (about 760 bytes) up to 1 KiB, and a VM may have
+ * 2047 channels offered.
+ */
+static struct kmem_cache *vmb_channel_cache;
+
+int vmb_channel_cache_init(void)
+{
+	vmb_channel_cache = KMEM_CACHE(vmb_channel, 0);
+	return vmb_channel_cache ? 0 : -ENOMEM;
+}
+
+/* After the last channel went: waits for their RCU-deferred frees. */
+void vmb_channel_cache_exit(void)
+{
+	rcu_barrier();
+	kmem_cache_destroy(vmb_channel_cache);
+}
+
+/* A zeroed channel holding its first reference. */
+struct vmb_channel *vmb_channel_new(void)
+{
+	struct vmb_channel *channel;
+
+	channel = kmem_cache_zalloc(vmb_channel_cache, GFP_KERNEL);
+	if (channel)
+		kref_init(&channel->ref);
+	return channel;
+}
+
+static void vmb_channel_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(vmb_channel_cache,
+			container_of(rcu, struct vmb_channel, rcu));
+}
+
 void vmb_channel_get(struct vmb_channel *channel)
 {
 	kref_get(&channel->ref);
@@ -51,7 +89,7 @@ static void vmb_channel_release(struct kref *ref)
 	vmb_datapath_release(&channel->dp);
 	kfree(channel->name);
 	/* vmb_server_guest_signal() may be looking at it. */
-	kfree_rcu(channel, rcu);
+	call_rcu(&channel->rcu, vmb_channel_free_rcu);
 }
 
 void vmb_channel_put(struct vmb_channel *channel)

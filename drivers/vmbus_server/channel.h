@@ -130,6 +130,9 @@ struct vmb_channel {
 };
 
 /* Channels and the server hold references on each other's memory. */
+int vmb_channel_cache_init(void);
+void vmb_channel_cache_exit(void);
+struct vmb_channel *vmb_channel_new(void);
 void vmb_channel_get(struct vmb_channel *channel);
 void vmb_channel_put(struct vmb_channel *channel);
 

@@ -17,7 +17,6 @@
  */
 
 #include <linux/module.h>
-#include <linux/slab.h>
 #include <linux/workqueue.h>
 
 #include "channel.h"
@@ -660,7 +659,7 @@ struct vmb_channel *vmb_server_channel_alloc(void)
 {
 	struct vmb_channel *channel;
 
-	channel = kzalloc(sizeof(*channel), GFP_KERNEL);
+	channel = vmb_channel_new();
 	if (!channel)
 		return ERR_PTR(-ENOMEM);
 	channel->pipe_mode = VMB_SERVER_PIPE_MODE_MESSAGE;
@@ -668,7 +667,6 @@ struct vmb_channel *vmb_server_channel_alloc(void)
 	INIT_LIST_HEAD(&channel->server_node);
 	INIT_HLIST_NODE(&channel->instance_node);
 	INIT_LIST_HEAD(&channel->mappings);
-	kref_init(&channel->ref);
 	vmb_channel_init_work(channel);
 	vmb_datapath_init(&channel->dp);
 	return channel;

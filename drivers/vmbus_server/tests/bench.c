@@ -1197,7 +1197,7 @@ static void cp_print_memory(struct kunit *test, const struct cp_mem *mem)
 
 	kunit_info(test, "memory per channel, %u channels on one server: slab pages (unreclaimable + reclaimable, large kmallocs included) after minus before, divided by %u; the guest's pinned ring pages not included\n",
 		   n, n);
-	kunit_info(test, "  offered, idle:              %6ld B  (goal: at most 1024 B); of it struct vmb_channel: %zu B (its struct vmb_datapath: %zu B), kmalloc'd as %zu B\n",
+	kunit_info(test, "  offered, idle:              %6ld B  (goal: at most 1024 B); of it struct vmb_channel: %zu B (its struct vmb_datapath: %zu B), allocated as %zu B\n",
 		   cp_per_channel(mem->offered, n), sizeof(struct vmb_channel),
 		   sizeof(struct vmb_datapath), mem->alloc);
 	kunit_info(test, "  open, idle, beyond offered: %6ld B  (ring GPADL, page array, the two vmaps' vm_struct and vmap_area)\n",
