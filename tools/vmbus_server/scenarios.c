@@ -127,6 +127,27 @@ static bool exchange(struct vm *vm, struct chan *ch, uint64_t count,
 		     name, (unsigned long long)count, window, ch->relid);
 }
 
+/*
+ * The channel of @o opens with good rings, answers 8 requests and closes
+ * again; its kick eventfd goes with it.
+ */
+static bool open_exchange_close(struct vm *vm, const struct offer *o,
+				const char *what)
+{
+	struct chan ch;
+	bool ok;
+
+	ok = check(!guest_open(vm, &ch, o, NULL),
+		   "%s: %s: channel relid %u opens (rings of %u pages)",
+		   vm->name, what, o->relid, 2 * cfg.ring_pages) &&
+	     exchange(vm, &ch, 8, 1, what) &&
+	     check(!guest_close(vm, &ch), "%s: %s: channel closed", vm->name,
+		   what);
+	if (ch.kickfd >= 0)
+		close(ch.kickfd);
+	return ok;
+}
+
 /* The orderly end: remove the devices, release, unload, close. */
 static bool tear_down(struct vm *vm, const uint8_t (*inst)[16],
 		      unsigned int n)
@@ -895,10 +916,7 @@ int scenario_outside_table(void)
 		      VMBS_CHANNEL_OFFERED, "vm: LIST_DEVICES: still offered");
 	}
 	ret = -1;
-	if (!check(!guest_open(vm, &ch, o, NULL),
-		   "vm: then the channel opens with a good GPADL") ||
-	    !exchange(vm, &ch, 8, 1, "after the refusals") ||
-	    !check(!guest_close(vm, &ch), "vm: channel closed"))
+	if (!open_exchange_close(vm, o, "after the refusals"))
 		goto out;
 	if (tear_down(vm, &cfg.instance, 1))
 		ret = 0;
@@ -1010,10 +1028,7 @@ int scenario_reset(void)
 		goto out;
 	o = guest_find_offer(vm, sample_type, cfg.instance);
 	if (!check(o, "vm: the sample is offered to it") ||
-	    !check(!guest_open(vm, &ch, o, NULL),
-		   "vm: its channel relid %u opens", o->relid) ||
-	    !exchange(vm, &ch, 8, 1, "after the reset") ||
-	    !check(!guest_close(vm, &ch), "vm: channel closed"))
+	    !open_exchange_close(vm, o, "after the reset"))
 		goto out;
 	if (tear_down(vm, &cfg.instance, 1))
 		ret = 0;
@@ -1099,11 +1114,7 @@ int scenario_memlock(void)
 
 	ret = -1;
 	cfg.ring_pages = ring_pages / 2;
-	if (!check(!guest_open(vm, &ch, o, NULL),
-		   "vm: rings of %u pages open within the limit",
-		   2 * cfg.ring_pages) ||
-	    !exchange(vm, &ch, 8, 1, "within the limit") ||
-	    !check(!guest_close(vm, &ch), "vm: channel closed"))
+	if (!open_exchange_close(vm, o, "within the limit"))
 		goto out;
 	if (tear_down(vm, &cfg.instance, 1))
 		ret = 0;
