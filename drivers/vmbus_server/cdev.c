@@ -60,7 +60,7 @@
 #define VMBS_SINT_EVENT_BYTES		256
 
 #define VMBS_FEATURES	(VMBS_F_KICK_EVENTFD | VMBS_F_SYNIC_IRQFD | \
-			 VMBS_F_DEVICES)
+			 VMBS_F_DEVICES | VMBS_F_DEVICE_CONTROL)
 
 #define VMBS_HOST_MSG_HDR	offsetof(struct vmbs_host_msg, payload)
 #define VMBS_GUEST_MSG_HDR	offsetof(struct vmbs_guest_msg, payload)
@@ -486,6 +486,49 @@ static long vmbs_list_devices(struct vmbs_vm *vm,
 }
 
 /*
+ * Not under ioctl_lock: an operation may take a while (a screen capture),
+ * and the registry keeps the device until it ends.
+ */
+static long vmbs_device_control(struct vmbs_vm *vm,
+				struct vmbs_device_control __user *arg)
+{
+	struct vmbs_device_control ctl;
+	void *in = NULL, *out = NULL;
+	guid_t instance;
+	size_t out_len;
+	long ret;
+
+	if (copy_from_user(&ctl, arg, sizeof(ctl)))
+		return -EFAULT;
+	if (ctl.flags || ctl.in_size > VMBS_DEVICE_CONTROL_MAX ||
+	    ctl.out_size > VMBS_DEVICE_CONTROL_MAX)
+		return -EINVAL;
+	if (ctl.in_size) {
+		in = vmemdup_user(u64_to_user_ptr(ctl.in), ctl.in_size);
+		if (IS_ERR(in))
+			return PTR_ERR(in);
+	}
+	out_len = ctl.out_size;
+	if (out_len) {
+		out = kvzalloc(out_len, GFP_KERNEL_ACCOUNT);
+		if (!out) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+	import_guid(&instance, ctl.interface_instance);
+	ret = vmb_server_device_control(vm->server, &instance, ctl.op, in,
+					ctl.in_size, out, &out_len);
+	if (!ret && (copy_to_user(u64_to_user_ptr(ctl.out), out, out_len) ||
+		     put_user((u32)out_len, &arg->out_size)))
+		ret = -EFAULT;
+out_free:
+	kvfree(out);
+	kvfree(in);
+	return ret;
+}
+
+/*
  * The guest rebooted.  Host messages not read yet were for the guest before
  * the reset; its successor must not find them in its message page.  The
  * VMM resets with the VM's vCPUs stopped, so nothing the server posts here
@@ -526,6 +569,8 @@ static long vmbs_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		       -EFAULT : 0;
 	case VMBS_RESET:
 		return vmbs_reset(vm);
+	case VMBS_DEVICE_CONTROL:
+		return vmbs_device_control(vm, argp);
 	case VMBS_SET_MEM_TABLE:
 	case VMBS_SET_SYNIC:
 	case VMBS_SET_KICK:

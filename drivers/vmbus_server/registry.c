@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 #include <uapi/linux/vmbus_server.h>
 
 #include "channel.h"
@@ -33,6 +34,7 @@ struct vmb_server_device {
 	struct vmb_server_device_class *cls;
 	guid_t instance;
 	u32 state;			/* [registry] VMBS_DEVICE_* */
+	unsigned int controls;		/* [registry] controls running */
 	void *drvdata;
 	size_t params_len;
 	u8 params[];
@@ -195,9 +197,23 @@ int vmb_server_device_add(struct vmb_server *server, const guid_t *type,
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_device_add, VMBUS_SERVER);
 
-/* The one end of a device: its class's remove, then it goes. */
+static bool vmb_device_idle(struct vmb_server_device *device)
+{
+	bool idle;
+
+	mutex_lock(&vmb_registry_lock);
+	idle = !device->controls;
+	mutex_unlock(&vmb_registry_lock);
+	return idle;
+}
+
+/*
+ * The one end of a device, marked VMBS_DEVICE_REMOVING so that no control
+ * starts: the controls that run end, its class's remove runs, it goes.
+ */
 static void vmb_device_remove(struct vmb_server_device *device)
 {
+	wait_var_event(&device->controls, vmb_device_idle(device));
 	device->cls->remove(device);
 	vmb_device_free(device);
 }
@@ -268,6 +284,69 @@ void vmb_server_device_remove_all(struct vmb_server *server)
 	}
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_device_remove_all, VMBUS_SERVER);
+
+/**
+ * vmb_server_device_control() - run a device class's control operation
+ * @server: the server
+ * @instance: the device's instance GUID
+ * @op: the class's operation code
+ * @in: @in_len bytes for the operation (%NULL when @in_len is 0)
+ * @in_len: at most %VMB_SERVER_DEVICE_CONTROL_MAX
+ * @out: room for *@out_len bytes of the answer
+ * @out_len: in, the room, at most %VMB_SERVER_DEVICE_CONTROL_MAX; out, the
+ *	bytes written
+ *
+ * This is how the owner of a server (the VMM through its char device, a
+ * test transport) reaches a device: inject a key, read a guest's
+ * heartbeat, capture a screen.  The device stays until the control ends;
+ * its removal waits for that.
+ *
+ * Context: process context; may sleep (the class's control runs).
+ * Return: 0; -EINVAL for a %NULL argument or a length too long; -ENOENT
+ * when @server has no device with @instance; -EBUSY while it is being
+ * added or removed; -EOPNOTSUPP when its class has no control; or the
+ * control's error.
+ */
+int vmb_server_device_control(struct vmb_server *server,
+			      const guid_t *instance, u32 op, const void *in,
+			      size_t in_len, void *out, size_t *out_len)
+{
+	struct vmb_server_device *device;
+	size_t room;
+	int ret = 0;
+
+	might_sleep();
+	if (!server || !instance || !out_len || (in_len && !in) ||
+	    (*out_len && !out) || in_len > VMB_SERVER_DEVICE_CONTROL_MAX ||
+	    *out_len > VMB_SERVER_DEVICE_CONTROL_MAX)
+		return -EINVAL;
+	mutex_lock(&vmb_registry_lock);
+	device = vmb_device_find(server, instance);
+	if (!device)
+		ret = -ENOENT;
+	else if (device->state != VMBS_DEVICE_ACTIVE)
+		ret = -EBUSY;
+	else if (!device->cls->control)
+		ret = -EOPNOTSUPP;
+	else
+		device->controls++;
+	mutex_unlock(&vmb_registry_lock);
+	if (ret)
+		return ret;
+
+	room = *out_len;
+	ret = device->cls->control(device, op, in, in_len, out, out_len);
+	/* A class that wrote beyond the room is broken, not the caller. */
+	if (WARN_ON_ONCE(!ret && *out_len > room))
+		ret = -EIO;
+
+	mutex_lock(&vmb_registry_lock);
+	if (!--device->controls)
+		wake_up_var(&device->controls);
+	mutex_unlock(&vmb_registry_lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_device_control, VMBUS_SERVER);
 
 /* The channel of @server offered with @instance, the device's own. */
 static void vmb_device_channel_info(struct vmb_server *server,

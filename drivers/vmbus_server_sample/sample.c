@@ -11,12 +11,14 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/errno.h>
 #include <linux/err.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/slab.h>
 #include <linux/uuid.h>
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
@@ -36,6 +38,15 @@ static struct vmb_server_device_class sample_class;
 /* The synthetic video versions the sample speaks: 3.0 to 3.5. */
 #define SAMPLE_SYNTHVID_MAJOR		3
 #define SAMPLE_SYNTHVID_MAX_MINOR	5
+
+/* A device: its one channel, and what happened on it. */
+struct sample_dev {
+	struct vmb_channel *channel;
+	atomic_t requests;
+	atomic_t accepted;
+	atomic_t malformed;
+	atomic_t send_failed;
+};
 
 /*
  * A packet from the guest.  Its payload is in the ring, which the guest can
@@ -57,30 +68,38 @@ static void sample_process_packet(struct vmb_channel *channel,
 				      sizeof(resp) - sizeof(resp.hdr)),
 		.max_video_outputs = 1,
 	};
+	struct sample_dev *dev = vmb_server_channel_context(channel);
 	u32 asked;
 	int ret;
 
 	if (len < sizeof(req)) {
 		pr_warn_ratelimited("back-end: %u-byte packet, no request\n",
 				    len);
+		atomic_inc(&dev->malformed);
 		vmb_server_packet_fail(packet);
 		return;
 	}
 	memcpy(&req, data, sizeof(req));
 	if (memcmp(&req.hdr, &want, sizeof(want))) {
 		pr_warn_ratelimited("back-end: not a version request\n");
+		atomic_inc(&dev->malformed);
 		vmb_server_packet_fail(packet);
 		return;
 	}
 	vmb_server_packet_complete(packet, NULL, 0);
+	atomic_inc(&dev->requests);
 
 	asked = le32_to_cpu(req.version);
 	resp.version = req.version;
 	resp.is_accepted = (asked & 0xffff) == SAMPLE_SYNTHVID_MAJOR &&
 			   asked >> 16 <= SAMPLE_SYNTHVID_MAX_MINOR;
 	/* Never sleeps; a full ring queues it (bounded) rather than fail. */
+	if (resp.is_accepted)
+		atomic_inc(&dev->accepted);
 	ret = vmb_server_packet_send(channel, &resp, sizeof(resp),
 				     VMB_SERVER_SEND_QUEUE, NULL, NULL);
+	if (ret)
+		atomic_inc(&dev->send_failed);
 	/* The guest decides how often this runs: rate-limited. */
 	pr_info_ratelimited("back-end: version request %u.%u %s, answer sent: %d\n",
 			    asked & 0xffff, asked >> 16,
@@ -117,9 +136,10 @@ static int sample_fail(const char *step, int ret)
 
 /* The order of a real Windows back-end (VMBUS.md §1). */
 static int sample_configure(struct vmb_server_device *device,
-			    struct vmb_channel *channel,
+			    struct sample_dev *dev,
 			    const struct sample_params *params)
 {
+	struct vmb_channel *channel = dev->channel;
 	u16 mmio, mmio_optional;
 	int ret;
 
@@ -148,7 +168,7 @@ static int sample_configure(struct vmb_server_device *device,
 	if (ret)
 		return sample_fail("set mmio megabytes", ret);
 	ret = vmb_server_channel_init_set_callbacks(channel, &sample_callbacks,
-						    NULL);
+						    dev);
 	if (ret)
 		return sample_fail("set callbacks", ret);
 	ret = vmb_server_channel_init_set_packet_callbacks(channel,
@@ -184,51 +204,81 @@ static int sample_params(struct vmb_server_device *device,
 static int sample_probe(struct vmb_server_device *device)
 {
 	struct sample_params params;
-	struct vmb_channel *channel;
+	struct sample_dev *dev;
 	int ret;
 
 	ret = sample_params(device, &params);
 	if (ret)
 		return ret;
-	channel = vmb_server_channel_alloc();
-	if (IS_ERR(channel))
-		return sample_fail("allocate channel", PTR_ERR(channel));
-	ret = sample_configure(device, channel, &params);
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	dev->channel = vmb_server_channel_alloc();
+	if (IS_ERR(dev->channel)) {
+		ret = sample_fail("allocate channel", PTR_ERR(dev->channel));
+		goto err_alloc;
+	}
+	ret = sample_configure(device, dev, &params);
 	if (ret)
 		goto err_configure;
-	ret = vmb_server_channel_enable(channel);
+	ret = vmb_server_channel_enable(dev->channel);
 	if (ret) {
 		sample_fail("enable channel", ret);
 		goto err_configure;
 	}
-	ret = vmb_server_channel_start(channel);
+	ret = vmb_server_channel_start(dev->channel);
 	if (ret) {
 		sample_fail("start channel", ret);
 		goto err_start;
 	}
-	vmb_server_device_set_drvdata(device, channel);
+	vmb_server_device_set_drvdata(device, dev);
 	pr_info("offering %s %pUl: MMIO %u MiB + %u MiB optional, relid %u\n",
 		SAMPLE_CHANNEL_NAME, vmb_server_device_instance(device),
 		le16_to_cpu(params.mmio_megabytes),
 		le16_to_cpu(params.mmio_megabytes_optional),
-		vmb_server_channel_relid(channel));
+		vmb_server_channel_relid(dev->channel));
 	return 0;
 
 err_start:
-	vmb_server_channel_disable(channel);
+	vmb_server_channel_disable(dev->channel);
 err_configure:
-	vmb_server_channel_free(channel);
+	vmb_server_channel_free(dev->channel);
+err_alloc:
+	kfree(dev);
 	return ret;
 }
 
 /* Returns once the back-end is told closed; the guest answers later. */
 static void sample_remove(struct vmb_server_device *device)
 {
-	struct vmb_channel *channel = vmb_server_device_get_drvdata(device);
+	struct sample_dev *dev = vmb_server_device_get_drvdata(device);
 
-	vmb_server_channel_disable(channel);
-	vmb_server_channel_free(channel);
+	vmb_server_channel_disable(dev->channel);
+	vmb_server_channel_free(dev->channel);
+	kfree(dev);
 	pr_info("removed %pUl\n", vmb_server_device_instance(device));
+}
+
+static int sample_control(struct vmb_server_device *device, u32 op,
+			  const void *in, size_t in_len, void *out,
+			  size_t *out_len)
+{
+	struct sample_dev *dev = vmb_server_device_get_drvdata(device);
+	struct sample_stats stats;
+
+	if (op != SAMPLE_CONTROL_STATS)
+		return -EOPNOTSUPP;
+	if (in_len || *out_len < sizeof(stats))
+		return -EINVAL;
+	stats = (struct sample_stats) {
+		.requests = cpu_to_le32(atomic_read(&dev->requests)),
+		.accepted = cpu_to_le32(atomic_read(&dev->accepted)),
+		.malformed = cpu_to_le32(atomic_read(&dev->malformed)),
+		.send_failed = cpu_to_le32(atomic_read(&dev->send_failed)),
+	};
+	memcpy(out, &stats, sizeof(stats));
+	*out_len = sizeof(stats);
+	return 0;
 }
 
 static struct vmb_server_device_class sample_class = {
@@ -239,6 +289,7 @@ static struct vmb_server_device_class sample_class = {
 	.owner = THIS_MODULE,
 	.probe = sample_probe,
 	.remove = sample_remove,
+	.control = sample_control,
 };
 
 static int __init vmb_sample_init(void)

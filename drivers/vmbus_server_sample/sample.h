@@ -66,4 +66,26 @@ struct sample_params {
 } __packed;
 static_assert(sizeof(struct sample_params) == 8);
 
+/*
+ * VMBS_DEVICE_CONTROL operations.  SAMPLE_CONTROL_STATS takes nothing and
+ * gives struct sample_stats: what the device's channel saw since the
+ * device was added.
+ */
+#define SAMPLE_CONTROL_STATS			1
+
+/**
+ * struct sample_stats - the answer of SAMPLE_CONTROL_STATS
+ * @requests: version requests the guest sent
+ * @accepted: of them, answered "accepted"
+ * @malformed: packets that were no request: the channel failed
+ * @send_failed: answers the server refused to send (its queue was full)
+ */
+struct sample_stats {
+	__le32 requests;
+	__le32 accepted;
+	__le32 malformed;
+	__le32 send_failed;
+} __packed;
+static_assert(sizeof(struct sample_stats) == 16);
+
 #endif /* _VMBUS_SERVER_SAMPLE_H */

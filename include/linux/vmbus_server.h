@@ -251,6 +251,12 @@ void vmb_server_unmap(struct vmb_server_mapping *map);
 #define VMB_SERVER_DEVICE_PARAMS_MAX		256
 /* Devices one server may have: each needs a relid at least. */
 #define VMB_SERVER_MAX_DEVICES			2047
+/*
+ * Bytes a device control takes in and gives out, each: a screen's
+ * capture comes in pieces of this size, not in one allocation of its
+ * whole size.
+ */
+#define VMB_SERVER_DEVICE_CONTROL_MAX		65536
 
 /**
  * struct vmb_server_device_class - a kind of device a module serves
@@ -264,11 +270,21 @@ void vmb_server_unmap(struct vmb_server_mapping *map);
  *	it does not take).
  * @remove: the device goes: disable and free its channels, release
  *	everything probe took.  Not called for a device whose probe failed.
+ * @control: optional: an operation of the server's owner on the device
+ *	(vmb_server_device_control()): @op is the class's own code, @in
+ *	the @in_len bytes the owner gave (from user space for a VMM: check
+ *	them), @out room for *@out_len bytes; set *@out_len to the bytes
+ *	written.  Return 0, -EOPNOTSUPP for an @op the class does not know,
+ *	or another negative errno.  It must not wait for the guest without
+ *	a bound: ask the guest, return, and report its answer on a later
+ *	call.
  *
- * Both run in process context with no lock of the server or the registry
- * held, and may sleep; neither runs twice at once for one device.  The
- * owner of a server (its transport) adds and removes devices, and removes
- * them all before it destroys the server.
+ * All three run in process context with no lock of the server or the
+ * registry held, and may sleep.  Probe and remove never run twice at once
+ * for one device; controls run only between the end of the device's probe
+ * and the start of its remove, and may run at the same time as each
+ * other.  The owner of a server (its transport) adds and removes devices,
+ * and removes them all before it destroys the server.
  */
 struct vmb_server_device_class {
 	const char *name;
@@ -276,6 +292,9 @@ struct vmb_server_device_class {
 	struct module *owner;
 	int (*probe)(struct vmb_server_device *device);
 	void (*remove)(struct vmb_server_device *device);
+	int (*control)(struct vmb_server_device *device, u32 op,
+		       const void *in, size_t in_len, void *out,
+		       size_t *out_len);
 	/* private: the registry's */
 	struct list_head node;
 	unsigned int devices;
@@ -289,6 +308,9 @@ int vmb_server_device_add(struct vmb_server *server, const guid_t *type,
 int vmb_server_device_remove(struct vmb_server *server,
 			     const guid_t *instance);
 void vmb_server_device_remove_all(struct vmb_server *server);
+int vmb_server_device_control(struct vmb_server *server,
+			      const guid_t *instance, u32 op, const void *in,
+			      size_t in_len, void *out, size_t *out_len);
 struct vmb_server *vmb_server_device_server(const struct vmb_server_device *device);
 const guid_t *vmb_server_device_instance(const struct vmb_server_device *device);
 const void *vmb_server_device_params(const struct vmb_server_device *device,

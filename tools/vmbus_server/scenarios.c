@@ -116,6 +116,8 @@ static bool exchange(struct vm *vm, struct chan *ch, uint64_t count,
 	int ret;
 
 	ret = guest_exchange(vm, ch, count, window, &st);
+	vm->requests += st.sent;
+	vm->accepted += st.accepted;
 	snprintf(name, sizeof(name), "%s: %s", vm->name, what);
 	guest_print_stats(name, &st);
 	stray = vm_stray_event_bits(vm, ch->relid);
@@ -182,6 +184,32 @@ static uint32_t burst_window(const struct chan *ch)
 	return (ch->in.size - 1) / ring_packet_size(SAMPLE_RESP_SIZE) + 32;
 }
 
+/*
+ * The sample's own count (VMBS_DEVICE_CONTROL) of what it answered, against
+ * what the guest sent and read.
+ */
+static void sample_stats_check(struct vm *vm)
+{
+	uint8_t st[SAMPLE_STATS_SIZE + 4];
+	uint32_t size = sizeof(st);
+	int ret;
+
+	ret = vm_control(vm, cfg.instance, SAMPLE_CONTROL_STATS, NULL, 0, st,
+			 &size);
+	if (!check(!ret && size == SAMPLE_STATS_SIZE,
+		   "%s: DEVICE_CONTROL STATS of the sample: %d, %u bytes",
+		   vm->name, ret, size))
+		return;
+	say("%s: the sample counted %u requests, %u accepted, %u malformed, %u answers not sent",
+	    vm->name, get32(st, 0), get32(st, 4), get32(st, 8),
+	    get32(st, 12));
+	check(get32(st, 0) == vm->requests && get32(st, 4) == vm->accepted &&
+	      !get32(st, 8) && !get32(st, 12),
+	      "%s: the sample counted the %llu requests sent and the %llu answers accepted",
+	      vm->name, (unsigned long long)vm->requests,
+	      (unsigned long long)vm->accepted);
+}
+
 int scenario_run(void)
 {
 	struct vmbs_device_info info[4];
@@ -241,6 +269,7 @@ int scenario_run(void)
 		goto out;
 	if (!check(!guest_close(vm, &ch), "vm: channel closed again"))
 		goto out;
+	sample_stats_check(vm);
 
 	if (tear_down(vm, &cfg.instance, 1))
 		ret = 0;
@@ -718,6 +747,63 @@ static void bad_synics(struct vm *vm, int pipefd)
 	check(!ioctl(fd, VMBS_SET_SYNIC, &good), "SET_SYNIC, the good one");
 }
 
+/* VMBS_DEVICE_CONTROL with one thing wrong; the sample is added. */
+static void bad_controls(struct vm *vm)
+{
+	static uint8_t big[VMBS_DEVICE_CONTROL_MAX + 1];
+	struct vmbs_device_control good = {
+		.op = SAMPLE_CONTROL_STATS,
+		.out_size = SAMPLE_STATS_SIZE,
+		.out = (uintptr_t)big,
+	}, c;
+	int fd = vm->fd;
+
+	memcpy(good.interface_instance, cfg.instance, 16);
+	c = good;
+	c.interface_instance[0] ^= 0xff;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), ENOENT,
+	       "DEVICE_CONTROL, unknown instance");
+	c = good;
+	c.flags = 1;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), EINVAL,
+	       "DEVICE_CONTROL, flags 1");
+	c = good;
+	c.op = 0x7f;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), EOPNOTSUPP,
+	       "DEVICE_CONTROL, op 0x7f the sample does not know");
+	c = good;
+	c.in_size = VMBS_DEVICE_CONTROL_MAX + 1;
+	c.in = (uintptr_t)big;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), EINVAL,
+	       "DEVICE_CONTROL, in_size %u", c.in_size);
+	c = good;
+	c.out_size = VMBS_DEVICE_CONTROL_MAX + 1;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), EINVAL,
+	       "DEVICE_CONTROL, out_size %u", c.out_size);
+	c = good;
+	c.in_size = 4;
+	c.in = 16;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), EFAULT,
+	       "DEVICE_CONTROL, in at address 16");
+	c = good;
+	c.in_size = 4;
+	c.in = (uintptr_t)big;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), EINVAL,
+	       "DEVICE_CONTROL, STATS with 4 bytes of input");
+	c = good;
+	c.out_size = SAMPLE_STATS_SIZE - 1;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), EINVAL,
+	       "DEVICE_CONTROL, STATS with %u bytes of room", c.out_size);
+	c = good;
+	c.out = 16;
+	expect(ioctl(fd, VMBS_DEVICE_CONTROL, &c), EFAULT,
+	       "DEVICE_CONTROL, out at address 16");
+	c = good;
+	check(!ioctl(fd, VMBS_DEVICE_CONTROL, &c) &&
+	      c.out_size == SAMPLE_STATS_SIZE && !get32(big, 0),
+	      "DEVICE_CONTROL, STATS: %u bytes, 0 requests yet", c.out_size);
+}
+
 static void bad_devices(struct vm *vm)
 {
 	struct vmbs_device_info info[4];
@@ -769,6 +855,7 @@ static void bad_devices(struct vm *vm)
 	l = (struct vmbs_device_list){ .count = 4, .devices = 16 };
 	expect(ioctl(fd, VMBS_LIST_DEVICES, &l), EFAULT,
 	       "LIST_DEVICES, devices at address 16");
+	bad_controls(vm);
 	expect(ioctl(fd, _IO(VMBS_IOCTL_MAGIC, 0x7f)), ENOTTY,
 	       "ioctl 0x%lx (unknown number)",
 	       (unsigned long)_IO(VMBS_IOCTL_MAGIC, 0x7f));

@@ -246,6 +246,26 @@ int vm_remove_device(struct vm *vm, const uint8_t instance[16])
 	return ret;
 }
 
+/* Return: 0 with *@out_size set to the bytes written, or -errno. */
+int vm_control(struct vm *vm, const uint8_t instance[16], uint32_t op,
+	       const void *in, uint32_t in_size, void *out,
+	       uint32_t *out_size)
+{
+	struct vmbs_device_control c = {
+		.op = op,
+		.in_size = in_size,
+		.out_size = *out_size,
+		.in = (uintptr_t)in,
+		.out = (uintptr_t)out,
+	};
+
+	memcpy(c.interface_instance, instance, 16);
+	if (ioctl(vm->fd, VMBS_DEVICE_CONTROL, &c))
+		return -errno;
+	*out_size = c.out_size;
+	return 0;
+}
+
 static const char *dev_state(uint32_t s)
 {
 	static const char *const names[] = { "?", "probing", "active",

@@ -70,6 +70,9 @@ enum {
 #define SAMPLE_REQ_SIZE		20
 #define SAMPLE_RESP_SIZE	22
 #define SAMPLE_VERSION(maj, min) ((uint32_t)(min) << 16 | (maj))
+/* VMBS_DEVICE_CONTROL of the sample: requests, accepted, malformed, failed */
+#define SAMPLE_CONTROL_STATS	1
+#define SAMPLE_STATS_SIZE	16
 extern const uint8_t sample_type[16];
 
 /* Little-endian fields at byte offsets: messages are packed. */
@@ -158,6 +161,9 @@ struct vm {
 	struct vmbs_host_msg *backlog;
 	unsigned int backlog_head;
 	unsigned int backlog_len;
+	/* Version requests exchange() sent, and answers "accepted". */
+	uint64_t requests;
+	uint64_t accepted;
 };
 
 /* An open channel of the played guest. */
@@ -205,6 +211,9 @@ uint64_t vm_alloc_pages(struct vm *vm, uint32_t n);
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
 int vm_add_sample(struct vm *vm, const uint8_t instance[16]);
 int vm_remove_device(struct vm *vm, const uint8_t instance[16]);
+int vm_control(struct vm *vm, const uint8_t instance[16], uint32_t op,
+	       const void *in, uint32_t in_size, void *out,
+	       uint32_t *out_size);
 int vm_list(struct vm *vm, struct vmbs_device_info *out, unsigned int max,
 	    bool print);
 int vm_set_kick(struct vm *vm, uint32_t conn_id, int fd);

@@ -7,7 +7,6 @@
  */
 
 #include <kunit/test.h>
-#include <kunit/test-bug.h>
 #include <linux/module.h>
 #include <linux/vmbus_server.h>
 #include <uapi/linux/vmbus_server.h>
@@ -23,11 +22,15 @@ struct reg_record {
 	u8 last_params[VMB_SERVER_DEVICE_PARAMS_MAX];
 	size_t last_len;
 	struct vmb_channel *last_channel;	/* of the newest probe */
+	struct completion held, release;	/* REG_OP_HOLD */
 };
+
+/* The running test's: the callbacks also run in works of the tests. */
+static struct reg_record *reg_current;
 
 static struct reg_record *reg_record(void)
 {
-	return kunit_get_current_test()->priv;
+	return reg_current;
 }
 
 static void reg_event(const char *what, const guid_t *instance)
@@ -90,6 +93,40 @@ static void reg_remove(struct vmb_server_device *device)
 	vmb_server_channel_free(channel);
 }
 
+/* The test class's controls: copy the input back reversed; or hold. */
+#define REG_OP_REVERSE		1
+#define REG_OP_HOLD		2
+#define REG_HOLD_TIMEOUT	(10 * HZ)
+
+static int reg_control(struct vmb_server_device *device, u32 op,
+		       const void *in, size_t in_len, void *out,
+		       size_t *out_len)
+{
+	struct reg_record *rec = reg_record();
+	const u8 *src = in;
+	u8 *dst = out;
+	size_t i;
+
+	switch (op) {
+	case REG_OP_REVERSE:
+		if (in_len > *out_len)
+			return -ENOSPC;
+		for (i = 0; i < in_len; i++)
+			dst[i] = src[in_len - 1 - i];
+		*out_len = in_len;
+		return 0;
+	case REG_OP_HOLD:
+		/* Until the test lets go: a removal must wait for it. */
+		complete(&rec->held);
+		wait_for_completion_timeout(&rec->release, REG_HOLD_TIMEOUT);
+		reg_event("control-end", vmb_server_device_instance(device));
+		*out_len = 0;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
 static struct vmb_server_device_class reg_class = {
 	.name = "registry-test",
 	.type = GUID_INIT(0x7e57c1a5, 0x0001, 0x4000,
@@ -97,6 +134,7 @@ static struct vmb_server_device_class reg_class = {
 	.owner = THIS_MODULE,
 	.probe = reg_probe,
 	.remove = reg_remove,
+	.control = reg_control,
 };
 
 static void reg_unregister(void *data)
@@ -111,7 +149,9 @@ static struct reg_record *reg_setup(struct kunit *test)
 
 	rec = kunit_kzalloc(test, sizeof(*rec), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, rec);
-	test->priv = rec;
+	reg_current = rec;
+	init_completion(&rec->held);
+	init_completion(&rec->release);
 	KUNIT_ASSERT_EQ(test, vmb_server_device_class_register(&reg_class), 0);
 	/* Added before the server: unregistered after its devices went. */
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, reg_unregister,
@@ -295,6 +335,130 @@ static void servers_apart(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmb_device_list(rec->sim->server, &info, 1), 0);
 }
 
+static int reg_ctl(struct reg_record *rec, u8 n, u32 op, const void *in,
+		   size_t in_len, void *out, size_t *out_len)
+{
+	guid_t instance = reg_instance(n);
+
+	return vmb_server_device_control(rec->sim->server, &instance, op, in,
+					 in_len, out, out_len);
+}
+
+static void control_args(struct kunit *test)
+{
+	struct reg_record *rec = reg_setup(test);
+	static u8 buf[VMB_SERVER_DEVICE_CONTROL_MAX + 1];
+	guid_t instance = reg_instance(1);
+	u8 out[4] = {};
+	size_t len;
+
+	len = sizeof(out);
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, "ab", 2, out,
+				      &len), -ENOENT);
+	KUNIT_ASSERT_EQ(test, reg_add(rec, 1, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, "abc", 3, out,
+				      &len), 0);
+	KUNIT_EXPECT_EQ(test, len, 3);
+	KUNIT_EXPECT_MEMEQ(test, out, "cba", 3);
+	len = sizeof(out);
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, 99, NULL, 0, out, &len),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, NULL, 2, out,
+				      &len), -EINVAL);
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, buf,
+				      sizeof(buf), out, &len), -EINVAL);
+	len = sizeof(buf);
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, "ab", 2, buf,
+				      &len), -EINVAL);
+	len = 2;
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, "ab", 2, NULL,
+				      &len), -EINVAL);
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, "ab", 2, out,
+				      NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_device_control(NULL, &instance,
+							REG_OP_REVERSE, NULL,
+							0, out, &len), -EINVAL);
+	/* The largest input and output pass. */
+	len = VMB_SERVER_DEVICE_CONTROL_MAX;
+	buf[0] = 1;
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, buf, len, buf,
+				      &len), 0);
+	KUNIT_EXPECT_EQ(test, len, VMB_SERVER_DEVICE_CONTROL_MAX);
+}
+
+struct reg_async {
+	struct work_struct work;
+	struct reg_record *rec;
+	struct kunit *test;
+	int ret;
+	struct completion done;
+};
+
+static void reg_hold_fn(struct work_struct *work)
+{
+	struct reg_async *a = container_of(work, struct reg_async, work);
+	size_t len = 0;
+
+	a->ret = reg_ctl(a->rec, 1, REG_OP_HOLD, NULL, 0, NULL, &len);
+	complete(&a->done);
+}
+
+static void reg_remove_fn(struct work_struct *work)
+{
+	struct reg_async *a = container_of(work, struct reg_async, work);
+
+	a->ret = reg_del(a->rec, 1);
+	complete(&a->done);
+}
+
+static void reg_async_start(struct reg_async *a, struct reg_record *rec,
+			    work_func_t fn)
+{
+	a->rec = rec;
+	init_completion(&a->done);
+	INIT_WORK(&a->work, fn);
+	queue_work(system_unbound_wq, &a->work);
+}
+
+/*
+ * A removal waits for the control that runs; no control starts once the
+ * removal did.  The remove must not have happened 100 ms into the hold:
+ * without the wait it would be done in far less.
+ */
+static void remove_waits_for_control(struct kunit *test)
+{
+	struct reg_record *rec = reg_setup(test);
+	struct reg_async hold, del;
+	struct vmbs_device_info info;
+	u8 out[2];
+	size_t len = sizeof(out);
+
+	KUNIT_ASSERT_EQ(test, reg_add(rec, 1, NULL, 0), 0);
+	reg_async_start(&hold, rec, reg_hold_fn);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&rec->held,
+							  REG_HOLD_TIMEOUT),
+			0);
+	reg_async_start(&del, rec, reg_remove_fn);
+	/* The removal started: the device is marked... */
+	while (vmb_device_list(rec->sim->server, &info, 1) == 1 &&
+	       info.state != VMBS_DEVICE_REMOVING)
+		cond_resched();
+	KUNIT_EXPECT_EQ(test, info.state, VMBS_DEVICE_REMOVING);
+	/* ...no control starts, and the class's remove waits. */
+	KUNIT_EXPECT_EQ(test, reg_ctl(rec, 1, REG_OP_REVERSE, "ab", 2, out,
+				      &len), -EBUSY);
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&del.done, HZ / 10),
+			0);
+	KUNIT_EXPECT_EQ(test, rec->removes, 0);
+	complete(&rec->release);
+	wait_for_completion(&hold.done);
+	wait_for_completion(&del.done);
+	KUNIT_EXPECT_EQ(test, hold.ret, 0);
+	KUNIT_EXPECT_EQ(test, del.ret, 0);
+	KUNIT_EXPECT_STREQ(test, rec->events,
+			   "probe:1 control-end:1 remove:1");
+}
+
 /*
  * A device holds its class's module (here, the test module on the test
  * kernel); built in (UML), there is no reference to count.
@@ -329,6 +493,8 @@ static struct kunit_case vmb_registry_cases[] = {
 	KUNIT_CASE(remove_all),
 	KUNIT_CASE(servers_apart),
 	KUNIT_CASE(module_held),
+	KUNIT_CASE(control_args),
+	KUNIT_CASE(remove_waits_for_control),
 	{}
 };
 

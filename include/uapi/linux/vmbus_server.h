@@ -38,6 +38,8 @@
 #define VMBS_F_SYNIC_IRQFD		_BITULL(1)
 /* VMBS_ADD_DEVICE and friends: device classes in the kernel. */
 #define VMBS_F_DEVICES			_BITULL(2)
+/* VMBS_DEVICE_CONTROL: operations of the device classes. */
+#define VMBS_F_DEVICE_CONTROL		_BITULL(3)
 
 /* Largest VMBus message payload, the SynIC message's (header included). */
 #define VMBS_MSG_PAYLOAD_MAX		240
@@ -253,6 +255,36 @@ struct vmbs_device_list {
 	__u64 devices;
 };
 
+/* Bytes VMBS_DEVICE_CONTROL takes in and gives out, each. */
+#define VMBS_DEVICE_CONTROL_MAX		65536
+
+/**
+ * struct vmbs_device_control - for VMBS_DEVICE_CONTROL
+ * @interface_instance: the device's instance GUID
+ * @op: the operation, a code of the device's class (see the class's
+ *	header and Documentation/vmbus_server/devices.rst)
+ * @flags: zero
+ * @in_size: bytes at @in, at most VMBS_DEVICE_CONTROL_MAX
+ * @out_size: in, room at @out, at most VMBS_DEVICE_CONTROL_MAX; out, the
+ *	bytes the operation wrote there
+ * @in: user address of the operation's input
+ * @out: user address of room for its output
+ *
+ * Fails with ENOENT for an unknown instance, EBUSY while the device is
+ * being added or removed, EOPNOTSUPP for a class without operations or an
+ * @op its class does not know, and with the operation's own error.
+ * Controls run outside the VM's other ioctls and may run at once.
+ */
+struct vmbs_device_control {
+	__u8 interface_instance[16];
+	__u32 op;
+	__u32 flags;
+	__u32 in_size;
+	__u32 out_size;
+	__u64 in;
+	__u64 out;
+};
+
 #define VMBS_IOCTL_MAGIC		0xBB
 
 /* Returns VMBS_API_VERSION. */
@@ -270,5 +302,6 @@ struct vmbs_device_list {
  * messages not read yet are dropped.  Call it with the vCPUs stopped.
  */
 #define VMBS_RESET		_IO(VMBS_IOCTL_MAGIC, 0x08)
+#define VMBS_DEVICE_CONTROL	_IOWR(VMBS_IOCTL_MAGIC, 0x09, struct vmbs_device_control)
 
 #endif /* _UAPI_LINUX_VMBUS_SERVER_H */

@@ -20,9 +20,10 @@
  * counts what crossed, and takes commands: "disable N", "enable N",
  * "add TYPE[@INSTANCE][:MMIO[:MMIO_OPTIONAL]]", "reset" (the server
  * forgets the guest as on a VM reboot: vmb_server_reset()), and
- * "device-add TYPE INSTANCE [PARAMS]" and "device-remove INSTANCE" for the
- * devices of registered classes (vmb_server_device_add()), as a VMM adds
- * them.  Other test back-end modules enable their channels on its server,
+ * "device-add TYPE INSTANCE [PARAMS]", "device-remove INSTANCE" and
+ * "device-control INSTANCE OP [IN]" for the devices of registered classes
+ * (vmb_server_device_add()), as a VMM adds them; control-out reads the
+ * last control's output.  Other test back-end modules enable their channels on its server,
  * see vmbus_server_loopback_add().
  */
 
@@ -76,6 +77,8 @@ MODULE_PARM_DESC(extra, "Further channels of the test type, no guest driver bind
 #define LB_MAX_DEVICES		2047
 /* Connection ids the server gives channels: 0x10000 + relid. */
 #define LB_CONN_ID_BASE		0x10000
+/* Bytes of a device-control's input: a line of the control file. */
+#define LB_CONTROL_IN_MAX	1024
 
 /* The HvPostMessage input page, as the guest fills it. */
 struct lb_post_input {
@@ -164,6 +167,9 @@ static struct {
 	struct mutex control_lock;
 	struct lb_device devs[LB_MAX_DEVICES];
 	unsigned int ndevs;		/* protected by control_lock */
+	/* What the last device-control gave: protected by control_lock */
+	u8 *ctl_out;
+	size_t ctl_out_len;
 
 	atomic_long_t stats[LB_STAT_COUNT];
 	/* HvSignalEvent per channel connection id, the rest in [0]. */
@@ -582,6 +588,51 @@ static int lb_device_add(char *arg)
 	return vmb_server_device_add(lb.server, &type, &instance, params, len);
 }
 
+/*
+ * "device-control INSTANCE OP [IN]": a device class's operation (IN in
+ * hex), as a VMM runs one with VMBS_DEVICE_CONTROL; its output is what
+ * control-out reads, in hex, until the next one.
+ */
+static int lb_device_control(char *arg)
+{
+	char *inst_s = strsep(&arg, " "), *op_s = strsep(&arg, " ");
+	size_t in_len = arg ? strlen(arg) / 2 : 0, out_len;
+	u8 *in = NULL;
+	guid_t instance;
+	u32 op;
+	int ret;
+
+	lockdep_assert_held(&lb.control_lock);
+	if (!op_s || guid_parse(inst_s, &instance) || kstrtou32(op_s, 0, &op) ||
+	    (arg && strlen(arg) % 2))
+		return -EINVAL;
+	if (in_len) {
+		in = kmalloc(in_len, GFP_KERNEL);
+		if (!in)
+			return -ENOMEM;
+		if (hex2bin(in, arg, in_len)) {
+			kfree(in);
+			return -EINVAL;
+		}
+	}
+	if (!lb.ctl_out) {
+		lb.ctl_out = kvmalloc(VMB_SERVER_DEVICE_CONTROL_MAX,
+				      GFP_KERNEL);
+		if (!lb.ctl_out) {
+			kfree(in);
+			return -ENOMEM;
+		}
+	}
+	out_len = VMB_SERVER_DEVICE_CONTROL_MAX;
+	lb.ctl_out_len = 0;
+	ret = vmb_server_device_control(lb.server, &instance, op, in, in_len,
+					lb.ctl_out, &out_len);
+	if (!ret)
+		lb.ctl_out_len = out_len;
+	kfree(in);
+	return ret;
+}
+
 /* "device-remove INSTANCE" */
 static int lb_device_remove(char *arg)
 {
@@ -606,6 +657,8 @@ static int lb_command(char *cmd)
 		return lb_device_add(arg);
 	if (!strcmp(verb, "device-remove"))
 		return lb_device_remove(arg);
+	if (!strcmp(verb, "device-control"))
+		return lb_device_control(arg);
 	if (!strcmp(verb, "reset"))
 		return *arg ? -EINVAL : vmb_server_reset(lb.server);
 	if (kstrtouint(arg, 0, &index) || index >= lb.ndevs)
@@ -628,7 +681,8 @@ static ssize_t lb_control_write(struct file *file, const char __user *ubuf,
 	char *buf;
 	int ret;
 
-	if (count > 256)
+	/* A device-control's input in hex, and its words. */
+	if (count > 2 * LB_CONTROL_IN_MAX + 128)
 		return -EINVAL;
 	buf = memdup_user_nul(ubuf, count);
 	if (IS_ERR(buf))
@@ -646,6 +700,24 @@ static const struct file_operations lb_control_fops = {
 	.write = lb_control_write,
 	.llseek = noop_llseek,
 };
+
+/* The last device-control's output in hex, on one line. */
+static int lb_control_out_show(struct seq_file *m, void *v)
+{
+	char hex[2 * 64];
+	size_t i, n;
+
+	mutex_lock(&lb.control_lock);
+	for (i = 0; i < lb.ctl_out_len; i += n) {
+		n = min(lb.ctl_out_len - i, sizeof(hex) / 2);
+		bin2hex(hex, lb.ctl_out + i, n);
+		seq_write(m, hex, 2 * n);
+	}
+	mutex_unlock(&lb.control_lock);
+	seq_putc(m, '\n');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lb_control_out);
 
 /* One line per device: index name relid type instance mmio state. */
 static int lb_devices_show(struct seq_file *m, void *v)
@@ -770,6 +842,8 @@ static int __init lb_init(void)
 			    &lb_control_fops);
 	debugfs_create_file("devices", 0444, lb.debugfs, NULL,
 			    &lb_devices_fops);
+	debugfs_create_file("control-out", 0444, lb.debugfs, NULL,
+			    &lb_control_out_fops);
 	debugfs_create_file("stats", 0444, lb.debugfs, NULL, &lb_stats_fops);
 
 	/* Last: from here on the guest reaches the server. */
@@ -784,6 +858,7 @@ static int __init lb_init(void)
 
 err_register:
 	debugfs_remove(lb.debugfs);
+	kvfree(lb.ctl_out);
 err_devices:
 	lb_remove_devices();
 	vmb_server_destroy(lb.server);
@@ -805,6 +880,7 @@ static void __exit lb_exit(void)
 	destroy_workqueue(lb.wq);
 	lb_drop_posts();
 	vmb_server_destroy(lb.server);
+	kvfree(lb.ctl_out);
 }
 
 module_init(lb_init);
