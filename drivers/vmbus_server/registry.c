@@ -197,23 +197,15 @@ int vmb_server_device_add(struct vmb_server *server, const guid_t *type,
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_device_add, VMBUS_SERVER);
 
-static bool vmb_device_idle(struct vmb_server_device *device)
-{
-	bool idle;
-
-	mutex_lock(&vmb_registry_lock);
-	idle = !device->controls;
-	mutex_unlock(&vmb_registry_lock);
-	return idle;
-}
-
 /*
  * The one end of a device, marked VMBS_DEVICE_REMOVING so that no control
  * starts: the controls that run end, its class's remove runs, it goes.
+ * The count only falls now; the wait's condition must not sleep, so it
+ * reads the count without the registry's mutex.
  */
 static void vmb_device_remove(struct vmb_server_device *device)
 {
-	wait_var_event(&device->controls, vmb_device_idle(device));
+	wait_var_event(&device->controls, !READ_ONCE(device->controls));
 	device->cls->remove(device);
 	vmb_device_free(device);
 }
@@ -340,9 +332,12 @@ int vmb_server_device_control(struct vmb_server *server,
 	if (WARN_ON_ONCE(!ret && *out_len > room))
 		ret = -EIO;
 
+	/* The waiter may free @device once it reads 0: nothing after. */
 	mutex_lock(&vmb_registry_lock);
-	if (!--device->controls)
-		wake_up_var(&device->controls);
+	WRITE_ONCE(device->controls, device->controls - 1);
+	/* Orders the store before wake_up_var()'s look for waiters. */
+	smp_mb();
+	wake_up_var(&device->controls);
 	mutex_unlock(&vmb_registry_lock);
 	return ret;
 }

@@ -128,7 +128,9 @@ vmbs_build_modules() {
 # linked statically for a busybox initramfs, in a build directory
 # vmbs_build_modules made.  Prints the binary's path.
 vmbs_build_tool() {
-	make -C "$1/tools/vmbus_server" STATIC=1 >&2 || return 1
+	# -B: the build tree is a copy of the checkout, where a binary built
+	# by hand (dynamic, newer than its sources) would pass for this one.
+	make -B -C "$1/tools/vmbus_server" STATIC=1 >&2 || return 1
 	echo "$1/tools/vmbus_server/vmbus-vmm"
 }
 
