@@ -412,6 +412,19 @@ struct vmb_server *vmb_server_device_server(const struct vmb_server_device *devi
 EXPORT_SYMBOL_NS_GPL(vmb_server_device_server, VMBUS_SERVER);
 
 /**
+ * vmb_server_device_type() - the interface type a device was added with
+ * @device: the device
+ *
+ * Return: its class's type; a module that serves several classes with one
+ * probe tells them apart by it.
+ */
+const guid_t *vmb_server_device_type(const struct vmb_server_device *device)
+{
+	return &device->cls->type;
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_device_type, VMBUS_SERVER);
+
+/**
  * vmb_server_device_instance() - a device's instance GUID
  * @device: the device
  *

@@ -312,6 +312,7 @@ int vmb_server_device_control(struct vmb_server *server,
 			      const guid_t *instance, u32 op, const void *in,
 			      size_t in_len, void *out, size_t *out_len);
 struct vmb_server *vmb_server_device_server(const struct vmb_server_device *device);
+const guid_t *vmb_server_device_type(const struct vmb_server_device *device);
 const guid_t *vmb_server_device_instance(const struct vmb_server_device *device);
 const void *vmb_server_device_params(const struct vmb_server_device *device,
 				     size_t *len);

@@ -47,8 +47,8 @@ for series in 6.1 6.12; do
 	fi
 	built=$(find "/var/lib/dkms/$name/$ver/$rel" -name '*.ko*' \
 		-printf '%f\n' | sed 's/\.ko.*//' | sort | tr '\n' ' ')
-	if [ "$built" = "vmbus_server vmbus_server_sample " ]; then
-		echo "ok dkms: dkms build for $rel: vmbus_server, vmbus_server_sample"
+	if [ "$built" = "vmbus_server vmbus_server_ic vmbus_server_sample " ]; then
+		echo "ok dkms: dkms build for $rel: vmbus_server, vmbus_server_ic, vmbus_server_sample"
 	else
 		echo "not ok dkms: dkms build for $rel built: ${built:-nothing}"
 	fi

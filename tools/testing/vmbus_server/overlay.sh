@@ -9,7 +9,7 @@ set -euo pipefail
 
 tree=${1:?usage: overlay.sh KERNEL_TREE}
 
-for d in vmbus_server vmbus_server_sample; do
+for d in vmbus_server vmbus_server_sample vmbus_server_ic; do
 	ln -sfn "$VMBS_ROOT/drivers/$d" "$tree/drivers/$d"
 done
 # The headers are not linked: the module Kbuild files find them beside
@@ -29,4 +29,9 @@ grep -q 'CONFIG_VMBUS_SERVER)' "$tree/drivers/Makefile" ||
 	cat >>"$tree/drivers/Makefile" <<'MK'
 obj-$(CONFIG_VMBUS_SERVER)		+= vmbus_server/
 obj-$(CONFIG_VMBUS_SERVER_SAMPLE)	+= vmbus_server_sample/
+MK
+# Trees an older overlay made have the lines above but not this one.
+grep -q 'CONFIG_VMBUS_SERVER_IC)' "$tree/drivers/Makefile" ||
+	cat >>"$tree/drivers/Makefile" <<'MK'
+obj-$(CONFIG_VMBUS_SERVER_IC)		+= vmbus_server_ic/
 MK

@@ -88,7 +88,7 @@ vmbs_tg_setup() {
 		VMBS_QEMU_MODULES+=(
 			tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_testdev.ko
-			tools/testing/vmbus_server/loopback/vmbus_server_heartbeat.ko
+			drivers/vmbus_server_ic/vmbus_server_ic.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_kbd.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_bulk.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_echo_guest.ko
@@ -365,6 +365,17 @@ vmbs_tg_reset_state() {
 }
 
 # Every data path in step $1's server dump: no fault counted.
+# vmbs_tg_ic_status STEP DEV PATTERN MIN: the step's last "ic DEV: ..."
+# status line matches PATTERN and its value is at least MIN.
+vmbs_tg_ic_status() {
+	local line value
+
+	line=$(vmbs_qemu_step_output "$1" | grep "^ic $2: " | tail -n 1)
+	vmbs_log "${line:-no status of $2}"
+	value=$(sed -nE 's/.* value ([0-9]+) .*/\1/p' <<<"$line")
+	grep -qE "$3" <<<"$line" && [ "${value:-0}" -ge "$4" ]
+}
+
 vmbs_tg_no_dp_fault() {
 	local out
 
@@ -399,7 +410,12 @@ vmbs_tg_scenarios() {
 	uio=$(vmbs_tg_instance 2)
 	hot=5ee1c0de-0000-4000-8000-00000000add1
 	td=5ee1de70-0000-4000-8000-00000000de70	# vmbus_server_testdev.c
-	hbt=5ee1be47-0000-4000-8000-00000000be47	# vmbus_server_heartbeat.c
+	hbt=5ee1be47-0000-4000-8000-00000000be47	# heartbeat device
+	sdt=5ee15d00-0000-4000-8000-0000000005d0	# shutdown device
+	tst=5ee17500-0000-4000-8000-000000007500	# time sync device
+	local hbtype=57164f39-9115-4e78-ab55-382f3bd5422d
+	local sdtype=0e0b6031-5213-4934-818b-38d90ced39db
+	local tstype=9527e630-d0ae-497b-adce-e80ab0175caf
 	kbt=5ee1cb0d-0000-4000-8000-00000000cb0d	# vmbus_server_kbd.c
 	bkt=5ee1ec41-0000-4000-8000-00000000ec41	# vmbus_server_bulk.c
 	gpt=5ee1a9a1-0000-4000-8000-00000000a9a1	# loopback/gpa_test.h
@@ -415,11 +431,20 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step utils_open "cat $srv"
 	vmbs_tg_step disable "echo disable 0 > $lb/control && vmbs-guest wait-gone $hb && vmbs-guest wait-released $srv"
 	vmbs_tg_step disabled "cat $srv"
-	# hv_utils serves one device per service (one receive buffer for
-	# all heartbeats): the test's heartbeat comes while the transport's
-	# own is disabled.
-	vmbs_tg_step heartbeat "insmod /modules/vmbus_server_heartbeat.ko rounds=$VMBS_TG_HB_ROUNDS && vmbs-guest wait-bound $hbt hv_utils && vmbs-guest wait-dmesg 'vmbus_server_heartbeat: done' 900 && dmesg | grep 'vmbus_server_heartbeat: ' && cat $srv"
-	vmbs_tg_step heartbeat_rmmod "rmmod vmbus_server_heartbeat && vmbs-guest wait-gone $hbt && vmbs-guest wait-released $srv"
+	# The integration services of vmbus_server_ic.ko, added as a VMM adds
+	# them.  hv_utils serves one device per service (one receive buffer
+	# for all heartbeats): the heartbeat device comes while the
+	# transport's own is disabled.  It beats every 1 ms (its parameters).
+	vmbs_tg_step heartbeat "insmod /modules/vmbus_server_ic.ko && echo 'device-add $hbtype $hbt 0100000000000000' > $lb/control && vmbs-guest wait-bound $hbt hv_utils && vmbs-guest wait-ic $hbt value $VMBS_TG_HB_ROUNDS 900 && dmesg | grep 'vmbus_server_ic: heartbeat' && cat $srv"
+	vmbs_tg_step heartbeat_remove "echo 'device-remove $hbt' > $lb/control && vmbs-guest wait-gone $hbt && vmbs-guest wait-released $srv"
+	# The guest's orderly poweroff runs the command poweroff_cmd names: a
+	# script that records it and lets the guest run on.
+	vmbs_tg_step shutdown "printf '#!/bin/sh\\necho vmbs-poweroff: orderly poweroff ran >/dev/kmsg\\n' >/bin/vmbs-poweroff && chmod 755 /bin/vmbs-poweroff && echo /bin/vmbs-poweroff >/proc/sys/kernel/poweroff_cmd && echo 'device-add $sdtype $sdt' > $lb/control && vmbs-guest wait-bound $sdt hv_utils && vmbs-guest wait-ic $sdt flags 1 && echo 'device-control $sdt 2 0000000000000000' > $lb/control && vmbs-guest wait-ic $sdt answers 2 && vmbs-guest wait-dmesg 'vmbs-poweroff: orderly poweroff ran' && dmesg | grep -E 'vmbus_server_ic: shutdown|Shutdown request'"
+	vmbs_tg_step shutdown_remove "echo 'device-remove $sdt' > $lb/control && vmbs-guest wait-gone $sdt && vmbs-guest wait-released $srv"
+	# Time sync with no periodic sample (600 s): a SYNC sample 1 day
+	# ahead sets the guest's clock, a second one sets it back.
+	vmbs_tg_step timesync "echo 'device-add $tstype $tst c027090000000000' > $lb/control && vmbs-guest wait-bound $tst hv_utils && vmbs-guest wait-ic $tst answers 2 && t0=\$(date +%s) && echo 'device-control $tst 3 00004f91944e00000100000000000000' > $lb/control && vmbs-guest wait-ic $tst answers 3 && sleep 1 && echo \"clock ahead by \$((\$(date +%s) - t0)) s\" && echo 'device-control $tst 3 0000b16e6bb1ffff0100000000000000' > $lb/control && vmbs-guest wait-ic $tst answers 4 && sleep 1 && echo \"clock back, off by \$((\$(date +%s) - t0)) s\" && dmesg | grep 'vmbus_server_ic: timesync'"
+	vmbs_tg_step timesync_remove "echo 'device-remove $tst' > $lb/control && vmbs-guest wait-gone $tst && vmbs-guest wait-released $srv && rmmod vmbus_server_ic"
 	vmbs_tg_step enable "echo enable 0 > $lb/control && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-state $hb 3"
 	vmbs_tg_step testdev "insmod /modules/vmbus_server_testdev.ko && vmbs-guest wait-bound $td hv_utils && vmbs-guest wait-state $td 3 && cat $srv"
 	vmbs_tg_step testdev_rmmod "rmmod vmbus_server_testdev && vmbs-guest wait-gone $td && vmbs-guest wait-released $srv && cat $srv && dmesg | grep 'vmbus_server_testdev: '"
@@ -499,16 +524,39 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "the device module was told opened and closed once, nothing after" \
 		vmbs_qemu_step_printed "${S[testdev_rmmod]}" \
 		'vmbus_server_testdev: unloaded: opened 1, closed 1$'
-	vmbs_qemu_check "heartbeat: hv_utils negotiates framework 3.0 and heartbeat 3.0 over the rings" \
+	vmbs_qemu_check "heartbeat device: hv_utils negotiates framework 3.0 and heartbeat 3.0" \
 		vmbs_qemu_step_printed "${S[heartbeat]}" \
-		'vmbus_server_heartbeat: negotiated framework 3\.0, heartbeat 3\.0$'
-	vmbs_qemu_check "heartbeat: hv_utils answers $VMBS_TG_HB_ROUNDS requests with the next sequence number" \
-		vmbs_qemu_step_printed "${S[heartbeat]}" \
-		"vmbus_server_heartbeat: done: $VMBS_TG_HB_ROUNDS rounds, $VMBS_TG_HB_ROUNDS answered with the next sequence number, $((VMBS_TG_HB_ROUNDS + 1)) packets received, last error 0\$"
-	vmbs_qemu_check "heartbeat: its data path did not fail" \
+		'vmbus_server_ic: heartbeat: negotiated framework 3\.0, service 3\.0$'
+	vmbs_qemu_check "heartbeat device: the host sees the guest alive and its sequence reach $VMBS_TG_HB_ROUNDS, every answer the next number, none late" \
+		vmbs_tg_ic_status "${S[heartbeat]}" "$hbt" \
+		"flags 3 version 196608 .* timeouts 0 rejected 0 opens 1 status 0 value [0-9]+ wrong 0$" \
+		"$VMBS_TG_HB_ROUNDS"
+	vmbs_qemu_check "heartbeat device: its data path did not fail" \
 		vmbs_tg_no_dp_fault "${S[heartbeat]}"
-	vmbs_qemu_check "rmmod of the heartbeat back-end: the guest removes the device" \
-		vmbs_qemu_step_ok "${S[heartbeat_rmmod]}"
+	vmbs_qemu_check "heartbeat device removed: the guest removes it and releases the relid" \
+		vmbs_qemu_step_ok "${S[heartbeat_remove]}"
+	vmbs_qemu_check "shutdown device: hv_utils negotiates framework 3.0 and shutdown 3.2" \
+		vmbs_qemu_step_printed "${S[shutdown]}" \
+		'vmbus_server_ic: shutdown: negotiated framework 3\.0, service 3\.2$'
+	vmbs_qemu_check "shutdown device: the guest answers the poweroff request with success" \
+		vmbs_qemu_step_printed "${S[shutdown]}" \
+		'vmbus_server_ic: shutdown: the guest answered the shutdown request: 0x0$'
+	vmbs_qemu_check "shutdown device: the guest's orderly poweroff ran its poweroff command" \
+		vmbs_qemu_step_printed "${S[shutdown]}" \
+		'vmbs-poweroff: orderly poweroff ran$'
+	vmbs_qemu_check "shutdown device removed" \
+		vmbs_qemu_step_ok "${S[shutdown_remove]}"
+	vmbs_qemu_check "time sync device: hv_utils negotiates framework 3.0 and time sync 3.0" \
+		vmbs_qemu_step_printed "${S[timesync]}" \
+		'vmbus_server_ic: timesync: negotiated framework 3\.0, service 3\.0$'
+	vmbs_qemu_check "time sync device: a SYNC sample 86400 s ahead sets the guest's clock ahead by that (within 30 s)" \
+		vmbs_qemu_step_printed "${S[timesync]}" \
+		'^clock ahead by 864[0-2][0-9] s$'
+	vmbs_qemu_check "time sync device: a SYNC sample 86400 s back sets it back (within 30 s)" \
+		vmbs_qemu_step_printed "${S[timesync]}" \
+		'^clock back, off by [0-2]?[0-9] s$'
+	vmbs_qemu_check "time sync device removed, vmbus_server_ic unloaded" \
+		vmbs_qemu_step_ok "${S[timesync_remove]}"
 	vmbs_qemu_check "keyboard: hyperv_keyboard's protocol request is accepted and its probe succeeds" \
 		vmbs_qemu_step_ok "${S[kbd]}"
 	vmbs_qemu_check "keyboard: $VMBS_TG_KEYS presses and releases the host sent reach the guest's input layer" \

@@ -13,6 +13,9 @@
 #   vmbs-guest wait-bound DEV DRV [S]  until DRV drives it
 #   vmbs-guest wait-state DEV N [S]    until its channel state is N
 #                                      (3: opened, 0: offered)
+#   vmbs-guest ic-status DEV           an integration service device's
+#                                      VMBS_IC_STATUS, decoded
+#   vmbs-guest wait-ic DEV FIELD N [S] until its FIELD is at least N
 #   vmbs-guest sections MODULE         where the module's code sits, so
 #                                      that its leaks can be named after
 #                                      it is unloaded
@@ -95,6 +98,41 @@ class_name() {
 }
 
 strip_braces() { tr -d '{}' <"$1"; }
+
+lb=/sys/kernel/debug/vmbus_server_loopback
+
+# le HEX OFFSET BYTES: the little-endian number at byte OFFSET of HEX.
+# Busybox ash has ${VAR:OFFSET:LENGTH}; a cut per byte would fork
+# hundreds of times per status under TCG.
+le() {
+	v=''
+	i=$(($3 - 1))
+	while [ "$i" -ge 0 ]; do
+		o=$((2 * ($2 + i)))
+		# shellcheck disable=SC3057
+		v=$v${1:$o:2}
+		i=$((i - 1))
+	done
+	echo $((0x$v))
+}
+
+# The fields of struct vmbs_ic_status (uapi/linux/vmbus_server_ic.h).
+ic_status() {
+	echo "device-control $1 1" >"$lb/control" || return 1
+	h=$(cat "$lb/control-out")
+	[ ${#h} -eq 96 ] || return 1
+	echo "flags $(le "$h" 0 4) version $(le "$h" 4 4)" \
+	     "requests $(le "$h" 8 4) answers $(le "$h" 12 4)" \
+	     "timeouts $(le "$h" 16 4) rejected $(le "$h" 20 4)" \
+	     "opens $(le "$h" 24 4) status $(le "$h" 28 4)" \
+	     "value $(le "$h" 32 8) wrong $(le "$h" 40 4)"
+}
+
+# ic_field DEV NAME: one field of ic_status.
+ic_field() {
+	ic_status "$1" | tr ' ' '\n' | sed -n "/^$2\$/{n;p;}"
+}
+ic_at_least() { [ "$(ic_field "$1" "$2")" -ge "$3" ] 2>/dev/null; }
 
 cmd=$1
 shift
@@ -180,6 +218,15 @@ capture-keys)
 	kill "$pid"
 	echo "$ev: $(key_events /tmp/keys.ev 1e 01) presses," \
 		"$(key_events /tmp/keys.ev 1e 00) releases of KEY_A"
+	;;
+ic-status)
+	ic_status "$1"
+	;;
+wait-ic)
+	wait_until "${4:-60}" ic_at_least "$1" "$2" "$3"
+	rc=$?
+	echo "ic $1: $(ic_status "$1")"
+	exit $rc
 	;;
 sections)
 	printf 'sections %s .text %s .init.text %s\n' "$1" \
