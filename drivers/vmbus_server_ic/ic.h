@@ -65,6 +65,33 @@ struct vmb_ic_negotiate {
 } __packed;
 static_assert(sizeof(struct vmb_ic_negotiate) == 8);
 
+/* The services' bodies. */
+struct vmb_ic_heartbeat {
+	__le64 seq;
+	__le32 reserved[8];
+} __packed;
+static_assert(sizeof(struct vmb_ic_heartbeat) == 40);
+
+struct vmb_ic_shutdown_msg {
+	__le32 reason_code;
+	__le32 timeout_seconds;
+	__le32 flags;
+	u8 display_message[2048];
+} __packed;
+static_assert(sizeof(struct vmb_ic_shutdown_msg) == 2060);
+
+/* Time sync up to version 3: times in 100 ns units since 1601. */
+struct vmb_ic_timesync {
+	__le64 parent_time;
+	__le64 child_time;
+	__le64 round_trip_time;
+	u8 flags;
+} __packed;
+static_assert(sizeof(struct vmb_ic_timesync) == 25);
+
+/* 1601-01-01 to 1970-01-01 in 100 ns units: time sync's epoch. */
+#define VMB_IC_EPOCH_DELTA	116444736000000000ULL
+
 /* Versions as major << 16 | minor. */
 #define VMB_IC_VERSION(major, minor)	((u32)(major) << 16 | (minor))
 
@@ -73,7 +100,8 @@ static_assert(sizeof(struct vmb_ic_negotiate) == 8);
  * what a service channel's packets may be, and what an answer is copied
  * into.
  */
-#define VMB_IC_MSG_MAX		(VMB_IC_HDR_LEN + 2060)
+#define VMB_IC_MSG_MAX		(VMB_IC_HDR_LEN + \
+				 sizeof(struct vmb_ic_shutdown_msg))
 /* How long the guest may take to answer one request. */
 #define VMB_IC_ANSWER_TIMEOUT	(5 * HZ)
 

@@ -20,35 +20,6 @@
 
 #include "ic.h"
 
-/* The services' bodies, as the guest reads them. */
-struct vmb_ic_heartbeat {
-	__le64 seq;
-	__le32 reserved[8];
-} __packed;
-static_assert(sizeof(struct vmb_ic_heartbeat) == 40);
-
-struct vmb_ic_shutdown_msg {
-	__le32 reason_code;
-	__le32 timeout_seconds;
-	__le32 flags;
-	u8 display_message[2048];
-} __packed;
-static_assert(sizeof(struct vmb_ic_shutdown_msg) == 2060);
-static_assert(VMB_IC_HDR_LEN + sizeof(struct vmb_ic_shutdown_msg) ==
-	      VMB_IC_MSG_MAX);
-
-/* Time sync up to version 3: times in 100 ns units since 1601. */
-struct vmb_ic_timesync {
-	__le64 parent_time;
-	__le64 child_time;
-	__le64 round_trip_time;
-	u8 flags;
-} __packed;
-static_assert(sizeof(struct vmb_ic_timesync) == 25);
-
-/* 1601-01-01 to 1970-01-01 in 100 ns units. */
-#define VMB_IC_EPOCH_DELTA	116444736000000000ULL
-
 #define VMB_IC_PERIOD_MAX_MS	600000
 #define VMB_HB_PERIOD_MS	1000
 #define VMB_TS_PERIOD_MS	5000

@@ -24,6 +24,9 @@
 #include <linux/vmbus_server.h>
 #include <linux/vmbus_server_protocol.h>
 #include <linux/workqueue.h>
+#include <uapi/linux/vmbus_server_ic.h>
+
+#include "../../../../drivers/vmbus_server_ic/ic.h"
 
 /*
  * Compile-time half: every field the guest defines sits at the same offset
@@ -46,6 +49,37 @@
 #define ABI_SAME_END(guest, gfield, ours, ofield)			\
 	static_assert(offsetofend(struct guest, gfield) ==		\
 		      offsetofend(struct ours, ofield))
+
+/* The integration services' messages (drivers/vmbus_server_ic). */
+ABI_SAME_SIZE(vmbuspipe_hdr, vmb_ic_pipe_hdr);
+ABI_SAME_OFFSET(vmbuspipe_hdr, msgsize, vmb_ic_pipe_hdr, msgsize);
+ABI_SAME_SIZE(ic_version, vmb_ic_version);
+ABI_SAME_OFFSET(ic_version, minor, vmb_ic_version, minor);
+ABI_SAME_SIZE(icmsg_hdr, vmb_ic_hdr);
+ABI_SAME_OFFSET(icmsg_hdr, icmsgtype, vmb_ic_hdr, type);
+ABI_SAME_OFFSET(icmsg_hdr, icvermsg, vmb_ic_hdr, msg);
+ABI_SAME_OFFSET(icmsg_hdr, icmsgsize, vmb_ic_hdr, size);
+ABI_SAME_OFFSET(icmsg_hdr, status, vmb_ic_hdr, status);
+ABI_SAME_OFFSET(icmsg_hdr, ictransaction_id, vmb_ic_hdr, txid);
+ABI_SAME_OFFSET(icmsg_hdr, icflags, vmb_ic_hdr, flags);
+ABI_SAME_SIZE(icmsg_negotiate, vmb_ic_negotiate);
+ABI_SAME_OFFSET(icmsg_negotiate, icmsg_vercnt, vmb_ic_negotiate, msg_count);
+ABI_SAME_OFFSET(icmsg_negotiate, icversion_data, vmb_ic_negotiate, versions);
+ABI_SAME_SIZE(heartbeat_msg_data, vmb_ic_heartbeat);
+ABI_SAME_SIZE(shutdown_msg_data, vmb_ic_shutdown_msg);
+ABI_SAME_OFFSET(shutdown_msg_data, flags, vmb_ic_shutdown_msg, flags);
+ABI_SAME_OFFSET(shutdown_msg_data, timeout_seconds, vmb_ic_shutdown_msg,
+		timeout_seconds);
+ABI_SAME_SIZE(ictimesync_data, vmb_ic_timesync);
+ABI_SAME_OFFSET(ictimesync_data, flags, vmb_ic_timesync, flags);
+static_assert(ICMSG_HDR == VMB_IC_HDR_LEN);
+static_assert(ICMSGTYPE_HEARTBEAT == VMB_IC_MSG_HEARTBEAT);
+static_assert(ICMSGTYPE_SHUTDOWN == VMB_IC_MSG_SHUTDOWN);
+static_assert(ICMSGTYPE_TIMESYNC == VMB_IC_MSG_TIMESYNC);
+static_assert(ICMSGHDRFLAG_RESPONSE == VMB_IC_FLAG_RESPONSE);
+static_assert(ICTIMESYNCFLAG_SYNC == VMBS_IC_TIME_SYNC);
+static_assert(ICTIMESYNCFLAG_SAMPLE == VMBS_IC_TIME_SAMPLE);
+static_assert(WLTIMEDELTA == VMB_IC_EPOCH_DELTA);
 
 ABI_SAME_SIZE(vmbus_channel_message_header, vmb_msg_header);
 ABI_SAME_OFFSET(vmbus_channel_message_header, msgtype, vmb_msg_header, msgtype);
