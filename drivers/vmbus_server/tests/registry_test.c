@@ -416,7 +416,7 @@ static void reg_async_start(struct reg_async *a, struct reg_record *rec,
 {
 	a->rec = rec;
 	init_completion(&a->done);
-	INIT_WORK(&a->work, fn);
+	INIT_WORK_ONSTACK(&a->work, fn);
 	queue_work(system_unbound_wq, &a->work);
 }
 
@@ -453,6 +453,10 @@ static void remove_waits_for_control(struct kunit *test)
 	complete(&rec->release);
 	wait_for_completion(&hold.done);
 	wait_for_completion(&del.done);
+	flush_work(&hold.work);
+	flush_work(&del.work);
+	destroy_work_on_stack(&hold.work);
+	destroy_work_on_stack(&del.work);
 	KUNIT_EXPECT_EQ(test, hold.ret, 0);
 	KUNIT_EXPECT_EQ(test, del.ret, 0);
 	KUNIT_EXPECT_STREQ(test, rec->events,
