@@ -118,18 +118,23 @@ static int vmb_ts_control(struct vmb_ic_dev *dev, const void *in)
 			     req.flags);
 }
 
+/*
+ * The sequence number counts before the send: the answer, which must carry
+ * it plus one, may be processed before vmb_ic_request() returns.  Only
+ * this work sends heartbeats, one at a time.
+ */
 static int vmb_hb_periodic(struct vmb_ic_dev *dev)
 {
 	struct vmb_ic_heartbeat hb = {};
 	int ret;
 
 	spin_lock_bh(&dev->lock);
-	hb.seq = cpu_to_le64(dev->seq + 1);
+	hb.seq = cpu_to_le64(++dev->seq);
 	spin_unlock_bh(&dev->lock);
 	ret = vmb_ic_request(dev->ic, VMB_IC_MSG_HEARTBEAT, &hb, sizeof(hb));
-	if (!ret) {
+	if (ret) {
 		spin_lock_bh(&dev->lock);
-		dev->seq++;
+		dev->seq--;
 		spin_unlock_bh(&dev->lock);
 	}
 	return ret;
