@@ -285,7 +285,10 @@ EXPORT_SYMBOL_NS_GPL(vmb_server_channel_init_set_user_data, VMBUS_SERVER);
 /**
  * vmb_server_channel_init_set_max_packet_size() - largest packet the channel takes
  * @channel: a channel in the init state
- * @size: bytes, 1 to %VMB_SERVER_MAX_PACKET_SIZE_LIMIT
+ * @size: bytes, 1 to %VMB_SERVER_MAX_PACKET_SIZE_LIMIT, of a whole packet:
+ *	descriptor, payload and padding (VMB_SERVER_INBAND_PACKET_SIZE()
+ *	gives it for an in-band payload).  A larger packet of the guest
+ *	fails the channel's data path.
  *
  * Return: 0; -EINVAL for a %NULL channel or a size out of range; -EBUSY once
  * the channel was enabled.

@@ -2,8 +2,9 @@
 /*
  * Guest memory mapped for a back-end: a GPADL the guest made for the
  * channel (KMCL VmbChannelMapGpadl: the receive and send buffers of network
- * and storage devices), or the GPA-direct ranges of a received packet
- * (KMCL VmbChannelPacketGetExternalData).
+ * and storage devices), the GPA-direct ranges of a received packet
+ * (KMCL VmbChannelPacketGetExternalData), or a range the guest named by
+ * its address (the VRAM of synthetic video).
  *
  * A mapping pins its frames through the transport (which resolves them in
  * the guest's memory and refuses frames outside it) and maps them with
@@ -182,6 +183,30 @@ static int vmb_mapping_finish(struct vmb_channel *channel,
 	return ret;
 }
 
+/*
+ * Charge and map a mapping of guest frames the caller named, if the
+ * channel's open takes mappings.  @m is not the caller's any more.
+ */
+static int vmb_mapping_take(struct vmb_channel *channel, struct vmb_mapping *m,
+			    const u32 *first_page, const u32 *byte_offset,
+			    struct vmb_server_mapping **map)
+{
+	u32 open_seq;
+	int ret;
+
+	mutex_lock(&channel->server->lock);
+	open_seq = channel->open_seq;
+	ret = vmb_mapping_live(channel, open_seq) ?
+	      vmb_mapping_charge(channel, m) : -ENOTCONN;
+	mutex_unlock(&channel->server->lock);
+	if (ret) {
+		vmb_mapping_free(m);
+		return ret;
+	}
+	return vmb_mapping_finish(channel, m, first_page, byte_offset,
+				  open_seq, map);
+}
+
 /**
  * vmb_server_channel_map_gpadl() - map a GPADL the guest made for a channel
  * @channel: an open channel
@@ -330,7 +355,7 @@ int vmb_server_packet_map_external(struct vmb_server_packet *packet,
 {
 	struct vmb_channel *channel;
 	struct vmb_mapping *m;
-	u32 hdr_len, nr_ranges = 0, r, off = 8, page = 0, open_seq;
+	u32 hdr_len, nr_ranges = 0, r, off = 8, page = 0;
 	u32 *first, *offset;
 	int frames, ret;
 	const u8 *hdr;
@@ -366,14 +391,7 @@ int vmb_server_packet_map_external(struct vmb_server_packet *packet,
 		m->ranges[r].len = bytes;
 		page += n;
 	}
-	mutex_lock(&channel->server->lock);
-	open_seq = channel->open_seq;
-	ret = vmb_mapping_live(channel, open_seq) ?
-	      vmb_mapping_charge(channel, m) : -ENOTCONN;
-	mutex_unlock(&channel->server->lock);
-	if (ret)
-		goto out;
-	ret = vmb_mapping_finish(channel, m, first, offset, open_seq, map);
+	ret = vmb_mapping_take(channel, m, first, offset, map);
 	m = NULL;	/* published, or freed */
 out:
 	if (m)
@@ -382,6 +400,51 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(vmb_server_packet_map_external, VMBUS_SERVER);
+
+/**
+ * vmb_server_channel_map_gpa() - map guest memory the guest named by address
+ * @channel: an open channel
+ * @gpa: the guest physical address of the first byte
+ * @len: bytes, at most %VMB_CHANNEL_MAX_MAPPED_FRAMES frames' worth
+ * @map: where the mapping goes: one range of @len bytes
+ *
+ * For memory a device's protocol names by its guest physical address
+ * rather than by a GPADL, such as the VRAM a synthetic video guest places
+ * in the MMIO space the channel's offer reserved.  The frames are pinned
+ * through the transport, which refuses any outside the guest's memory, and
+ * mapped.  Unmap with vmb_server_unmap(); the open's end unmaps it at the
+ * latest.
+ *
+ * Context: process context, a state or packet callback included; may
+ * sleep.
+ * Return: 0; -EINVAL for a bad argument; -ENOTCONN when the channel is not
+ * open (or the open ended meanwhile); -ENOSPC past the pin bounds (see
+ * vmb_server_channel_map_gpadl()); -EOPNOTSUPP when the transport cannot
+ * pin; the transport's errno; -ENOMEM.
+ */
+int vmb_server_channel_map_gpa(struct vmb_channel *channel, u64 gpa, u32 len,
+			       struct vmb_server_mapping **map)
+{
+	u32 first = 0, offset = gpa & (VMB_PAGE_SIZE - 1);
+	u64 frames = DIV_ROUND_UP((u64)offset + len, VMB_PAGE_SIZE);
+	struct vmb_mapping *m;
+	unsigned int i;
+
+	if (!channel || !channel->server || !map || !len)
+		return -EINVAL;
+	/* Checked before the frame list is allocated, not only charged. */
+	if (frames > VMB_CHANNEL_MAX_MAPPED_FRAMES)
+		return -ENOSPC;
+	might_sleep();
+	m = vmb_mapping_alloc(1, frames);
+	if (!m)
+		return -ENOMEM;
+	for (i = 0; i < frames; i++)
+		m->gpfns[i] = gpa / VMB_PAGE_SIZE + i;
+	m->ranges[0].len = len;
+	return vmb_mapping_take(channel, m, &first, &offset, map);
+}
+EXPORT_SYMBOL_NS_GPL(vmb_server_channel_map_gpa, VMBUS_SERVER);
 
 /* No longer on the channel's list: unpin and free. */
 static void vmb_mapping_end(struct vmb_channel *channel, struct vmb_mapping *m)
@@ -392,8 +455,9 @@ static void vmb_mapping_end(struct vmb_channel *channel, struct vmb_mapping *m)
 
 /**
  * vmb_server_unmap() - end a mapping
- * @map: from vmb_server_channel_map_gpadl() or
- *	vmb_server_packet_map_external(), or %NULL
+ * @map: from vmb_server_channel_map_gpadl(),
+ *	vmb_server_channel_map_gpa() or vmb_server_packet_map_external(), or
+ *	%NULL
  *
  * A mapped GPADL's teardown, if the guest asked for it, completes now.
  * Call it at the latest from the channel's closed callback: once that

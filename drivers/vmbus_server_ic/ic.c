@@ -335,6 +335,7 @@ void vmb_ic_counts(struct vmb_ic *ic, struct vmb_ic_counts *counts)
 struct vmb_ic *vmb_ic_create(struct vmb_server_device *device,
 			     const struct vmb_ic_service *svc, void *priv)
 {
+	u32 max_packet = VMB_SERVER_INBAND_PACKET_SIZE(VMB_IC_MSG_MAX);
 	struct vmb_channel *channel;
 	struct vmb_ic *ic;
 	int ret;
@@ -360,8 +361,7 @@ struct vmb_ic *vmb_ic_create(struct vmb_server_device *device,
 						    vmb_server_device_type(device),
 						    vmb_server_device_instance(device)) ?:
 	      vmb_server_channel_init_set_name(channel, svc->name) ?:
-	      vmb_server_channel_init_set_max_packet_size(channel,
-							  VMB_IC_MSG_MAX) ?:
+	      vmb_server_channel_init_set_max_packet_size(channel, max_packet) ?:
 	      vmb_server_channel_init_set_callbacks(channel, &vmb_ic_callbacks,
 						    ic) ?:
 	      vmb_server_channel_init_set_packet_callbacks(channel,

@@ -17,6 +17,7 @@
 #ifndef _LINUX_VMBUS_SERVER_H
 #define _LINUX_VMBUS_SERVER_H
 
+#include <linux/align.h>
 #include <linux/types.h>
 #include <linux/uuid.h>
 
@@ -41,9 +42,15 @@ enum vmb_server_pipe_mode {
 	VMB_SERVER_PIPE_MODE_MESSAGE	= 4,
 };
 
-/* Bounds of the maximum packet size: len8 is a 16-bit count of 8 bytes. */
+/*
+ * Bounds of the maximum packet size: len8 is a 16-bit count of 8 bytes.
+ * A packet's size is all of it as it sits in the ring: its descriptor,
+ * its payload and the padding to 8 bytes.
+ */
 #define VMB_SERVER_MAX_PACKET_SIZE_LIMIT	(U16_MAX * 8)
 #define VMB_SERVER_DEFAULT_MAX_PACKET_SIZE	4096
+/* The size of an in-band packet with @len bytes of payload. */
+#define VMB_SERVER_INBAND_PACKET_SIZE(len)	(16 + ALIGN((len), 8))
 #define VMB_SERVER_CHANNEL_NAME_MAX		64
 
 /* Length of a complete OFFERCHANNEL message. */
@@ -243,6 +250,8 @@ int vmb_server_packet_complete(struct vmb_server_packet *packet,
 void vmb_server_packet_fail(struct vmb_server_packet *packet);
 int vmb_server_channel_map_gpadl(struct vmb_channel *channel, u32 gpadl_id,
 				 struct vmb_server_mapping **map);
+int vmb_server_channel_map_gpa(struct vmb_channel *channel, u64 gpa, u32 len,
+			       struct vmb_server_mapping **map);
 int vmb_server_packet_map_external(struct vmb_server_packet *packet,
 				   struct vmb_server_mapping **map);
 void vmb_server_unmap(struct vmb_server_mapping *map);

@@ -1489,6 +1489,60 @@ static void map_gpadl_rules(struct kunit *test)
 }
 
 /*
+ * Guest memory named by its address (a synthetic video guest's VRAM): the
+ * range may start inside a frame and cross into the next ones; what may
+ * not be mapped is refused before anything is pinned; the close unmaps
+ * what the back-end forgot.
+ */
+static void map_gpa_range(struct kunit *test)
+{
+	struct pt *pt = pt_create(test, 0);
+	struct sim_guest *sim = pt->sim;
+	struct vmb_server_mapping *map;
+	u64 gpa = (SIM_GPFN_BASE + 210) * PAGE_SIZE + 100;
+	u64 outside = (SIM_GPFN_BASE + SIM_GUEST_PAGES) * PAGE_SIZE;
+	u32 too_big = (VMB_CHANNEL_MAX_MAPPED_FRAMES + 1) * PAGE_SIZE;
+	const u8 *b;
+
+	pt_fill_frame(pt, 210, 0x40);
+	pt_fill_frame(pt, 211, 0x50);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpa(pt->ch, gpa, 5000,
+							 &map), -ENOTCONN);
+	pt_open_gpadl(pt, pt_ring_gpadl(pt));
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpa(NULL, gpa, 1, &map),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpa(pt->ch, gpa, 0, &map),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpa(pt->ch, gpa, 1, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vmb_server_channel_map_gpa(pt->ch, gpa, too_big,
+							 &map), -ENOSPC);
+	/* Frames outside the guest's memory: the transport refuses them. */
+	KUNIT_EXPECT_LT(test, vmb_server_channel_map_gpa(pt->ch, outside, 1,
+							 &map), 0);
+	KUNIT_EXPECT_LT(test, vmb_server_channel_map_gpa(pt->ch, U64_MAX, 2,
+							 &map), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), PKT_PAGES);
+
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_map_gpa(pt->ch, gpa, 5000,
+							 &map), 0);
+	KUNIT_ASSERT_EQ(test, map->nr_ranges, 1);
+	KUNIT_EXPECT_EQ(test, map->ranges[0].len, 5000);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), PKT_PAGES + 2);
+	b = map->ranges[0].addr;
+	KUNIT_EXPECT_EQ(test, b[0], (u8)(0x40 + 100));
+	KUNIT_EXPECT_EQ(test, b[4999], (u8)(0x50 + 100 + 4999 - PAGE_SIZE));
+	vmb_server_unmap(map);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), PKT_PAGES);
+	/* Forgotten: the close unmaps it. */
+	KUNIT_ASSERT_EQ(test, vmb_server_channel_map_gpa(pt->ch, gpa, 1, &map),
+			0);
+	pt_close(pt);
+	KUNIT_EXPECT_EQ(test, atomic_read(&sim->pinned), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
+}
+
+/*
  * Nothing of the open stays mapped: no frame pinned, no mapping left, and
  * nothing holds buffer GPADL @id, so its teardown completes at once.
  */
@@ -2075,6 +2129,7 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE_SLOW(fuzz_open_channel),
 	KUNIT_CASE(map_gpadl_buffer),
 	KUNIT_CASE(map_gpadl_rules),
+	KUNIT_CASE(map_gpa_range),
 	KUNIT_CASE(map_after_failure_refused),
 	KUNIT_CASE(map_in_refused_open_ended),
 	KUNIT_CASE(map_ended_by_destroy),

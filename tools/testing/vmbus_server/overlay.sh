@@ -9,7 +9,8 @@ set -euo pipefail
 
 tree=${1:?usage: overlay.sh KERNEL_TREE}
 
-for d in vmbus_server vmbus_server_sample vmbus_server_ic; do
+dirs=(vmbus_server vmbus_server_sample vmbus_server_ic vmbus_server_kbd)
+for d in "${dirs[@]}"; do
 	ln -sfn "$VMBS_ROOT/drivers/$d" "$tree/drivers/$d"
 done
 # The headers are not linked: the module Kbuild files find them beside
@@ -25,13 +26,12 @@ ln -sfn "$VMBS_ROOT/Kconfig" "$tree/drivers/Kconfig.vmbus_server"
 grep -q 'Kconfig.vmbus_server' "$tree/drivers/Kconfig" ||
 	sed -i 's|^endmenu$|source "drivers/Kconfig.vmbus_server"\n\nendmenu|' \
 		"$tree/drivers/Kconfig"
-grep -q 'CONFIG_VMBUS_SERVER)' "$tree/drivers/Makefile" ||
-	cat >>"$tree/drivers/Makefile" <<'MK'
-obj-$(CONFIG_VMBUS_SERVER)		+= vmbus_server/
-obj-$(CONFIG_VMBUS_SERVER_SAMPLE)	+= vmbus_server_sample/
-MK
-# Trees an older overlay made have the lines above but not this one.
-grep -q 'CONFIG_VMBUS_SERVER_IC)' "$tree/drivers/Makefile" ||
-	cat >>"$tree/drivers/Makefile" <<'MK'
-obj-$(CONFIG_VMBUS_SERVER_IC)		+= vmbus_server_ic/
-MK
+# One line per module directory, each added on its own: trees an older
+# overlay made have only some of them.
+for d in "${dirs[@]}"; do
+	opt=CONFIG_$(echo "$d" | tr '[:lower:]' '[:upper:]')
+	# shellcheck disable=SC2016 # a make variable, not a shell one
+	grep -q "$opt)" "$tree/drivers/Makefile" ||
+		printf 'obj-$(%s)\t+= %s/\n' "$opt" "$d" \
+			>>"$tree/drivers/Makefile"
+done

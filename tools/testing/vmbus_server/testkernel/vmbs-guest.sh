@@ -39,13 +39,14 @@ driver_of() {
 	fi
 }
 
-# wait_until SECONDS COMMAND...: poll every 0.1 s.
+# wait_until S CMD...: until CMD succeeds, for S seconds of uptime (the
+# clock a time sync test moves does not count), however slow CMD is.
+uptime_s() { cut -d. -f1 /proc/uptime; }
 wait_until() {
-	tries=$(($1 * 10))
+	until_s=$(($(uptime_s) + $1))
 	shift
 	while ! "$@"; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
+		[ "$(uptime_s)" -lt "$until_s" ] || return 1
 		usleep 100000
 	done
 }
@@ -75,14 +76,24 @@ event_of() {
 }
 has_event() { event_of "$1" >/dev/null; }
 
-# At least $2 releases of KEY_A in input_event file $1.
-has_releases() { [ "$(key_events "$1" 1e 00)" -ge "$2" ]; }
+# The set-1 scan codes of the letters q-p, a-l and z-m: Linux's key
+# codes are the same numbers.
+letters='10 11 12 13 14 15 16 17 18 19 1e 1f 20 21 22 23 24 25 26 2c 2d 2e 2f 30 31 32'
 
-# Key events (EV_KEY) of code $2 (hex) with value $3 in input_event file $1.
-key_events() {
+# key_codes FILE VALUE: the codes (hex) of the key events (EV_KEY) with
+# value VALUE (01 press, 00 release) in input_event file FILE, in order,
+# each after a space.
+key_codes() {
 	hexdump -v -e '24/1 "%02x" "\n"' "$1" |
-		grep -c "^.\{32\}0100${2}00${3}000000\$"
+		sed -n "s/^.\{32\}0100\(..\)00${2}000000\$/ \1/p" | tr -d '\n'
 }
+
+key_events() {
+	# shellcheck disable=SC2046 # the codes are the words to count
+	set -- $(key_codes "$1" "$2")
+	echo $#
+}
+has_key_events() { [ "$(key_events "$1" "$2")" -ge "$3" ]; }
 
 class_name() {
 	case $1 in
@@ -126,6 +137,17 @@ ic_status() {
 	     "timeouts $(le "$h" 16 4) rejected $(le "$h" 20 4)" \
 	     "opens $(le "$h" 24 4) status $(le "$h" 28 4)" \
 	     "value $(le "$h" 32 8) wrong $(le "$h" 40 4)"
+}
+
+# The fields of struct vmbs_kbd_status (uapi/linux/vmbus_server_kbd.h).
+kbd_status() {
+	echo "device-control $1 1" >"$lb/control" || return 1
+	h=$(cat "$lb/control-out")
+	[ ${#h} -eq 80 ] || return 1
+	echo "flags $(le "$h" 0 4) version $(le "$h" 4 4)" \
+	     "requests $(le "$h" 8 4) rejected $(le "$h" 12 4)" \
+	     "opens $(le "$h" 16 4) leds $(le "$h" 20 2)" \
+	     "led_updates $(le "$h" 24 4) keys $(le "$h" 32 8)"
 }
 
 # ic_field DEV NAME: one field of ic_status.
@@ -200,9 +222,11 @@ wait-dmesg)
 	dmesg | grep -F "$1" | tail -n 1
 	exit $rc
 	;;
-capture-keys)
-	# capture-keys PHYS N: read the input device whose phys starts with
-	# PHYS while vmbus_server_kbd sends N presses and releases of A.
+type-keys)
+	# type-keys PHYS INSTANCE N: read the input device whose phys starts
+	# with PHYS while the keyboard device INSTANCE (vmbus_server_kbd)
+	# types N letters, press and release, 4 keys per control call; then
+	# compare what the guest read with what was typed.
 	wait_until 60 has_event "$1" || { echo "no event device for $1"; exit 1; }
 	ev=$(event_of "$1")
 	mkdir -p /tmp
@@ -211,13 +235,41 @@ capture-keys)
 	# Nothing is buffered for a reader that has not opened it yet.
 	wait_until 30 sh -c "ls -l /proc/$pid/fd | grep -q /dev/input/" ||
 		echo "the reader did not open /dev/input/$ev"
-	echo "$2" >/sys/module/vmbus_server_kbd/parameters/keys
-	# Until the last release is read: a slow guest also sees autorepeat
-	# events between a press and its release, so bytes do not count.
-	wait_until 60 has_releases /tmp/keys.ev "$2"
+	i=0
+	typed=''
+	while [ "$i" -lt "$3" ]; do
+		hex=''
+		n=0
+		while [ "$n" -lt 4 ] && [ "$i" -lt "$3" ]; do
+			c=$(echo "$letters" | cut -d' ' -f$((i % 26 + 1)))
+			# struct vmbs_kbd_key: the press, then the release.
+			hex=${hex}${c}000000${c}000200
+			typed="$typed $c"
+			i=$((i + 1))
+			n=$((n + 1))
+		done
+		echo "device-control $2 2 $hex" >"$lb/control" || exit 1
+		sent=$(cat "$lb/control-out")
+		[ "$sent" = "$(printf '%02x000000' $((2 * n)))" ] ||
+			{ echo "the device sent $sent of $((2 * n)) events"; exit 1; }
+		# The guest's evdev buffer holds 64 events: a typist's pace is
+		# set by the reader.
+		wait_until 30 has_key_events /tmp/keys.ev 00 "$i" ||
+			{ echo "the guest read $(key_events /tmp/keys.ev 00) releases of $i"; break; }
+	done
 	kill "$pid"
-	echo "$ev: $(key_events /tmp/keys.ev 1e 01) presses," \
-		"$(key_events /tmp/keys.ev 1e 00) releases of KEY_A"
+	pressed=$(key_codes /tmp/keys.ev 01)
+	released=$(key_codes /tmp/keys.ev 00)
+	if [ "$pressed" = "$typed" ] && [ "$released" = "$typed" ]; then
+		echo "$ev: $3 presses and $3 releases, in the order typed"
+	else
+		echo "$ev: typed:$typed"
+		echo "$ev: pressed:$pressed"
+		echo "$ev: released:$released"
+	fi
+	;;
+kbd-status)
+	kbd_status "$1"
 	;;
 ic-status)
 	ic_status "$1"
