@@ -70,8 +70,8 @@ static int vmb_ic_send(struct vmb_ic *ic, u16 type, const void *body,
 	if (!msg)
 		return -ENOMEM;
 	spin_lock_bh(&ic->lock);
-	if (ic->pending || (!ic->ready && !negotiation)) {
-		ret = ic->pending ? -EBUSY : -ENOTCONN;
+	if (ic->pending || ic->answering || (!ic->ready && !negotiation)) {
+		ret = ic->ready || negotiation ? -EBUSY : -ENOTCONN;
 		spin_unlock_bh(&ic->lock);
 		kfree(msg);
 		return ret;
@@ -211,6 +211,7 @@ static void vmb_ic_process_packet(struct vmb_channel *channel,
 		(hdr->flags & VMB_IC_FLAG_RESPONSE);
 	if (match) {
 		ic->pending = false;
+		ic->answering = type != VMB_IC_MSG_NEGOTIATE;
 		ic->counts.answers++;
 	}
 	spin_unlock_bh(&ic->lock);
@@ -220,13 +221,17 @@ static void vmb_ic_process_packet(struct vmb_channel *channel,
 	}
 	cancel_delayed_work(&ic->timeout_work);
 
-	if (type != VMB_IC_MSG_NEGOTIATE)
+	if (type != VMB_IC_MSG_NEGOTIATE) {
 		ic->svc->answer(ic, type, msg, len);
-	else if (vmb_ic_negotiated(ic, msg, len))
+		spin_lock_bh(&ic->lock);
+		ic->answering = false;
+		spin_unlock_bh(&ic->lock);
+	} else if (vmb_ic_negotiated(ic, msg, len)) {
 		ic->svc->ready(ic);
-	else
+	} else {
 		pr_warn_ratelimited("%s: the guest speaks none of our versions\n",
 				    ic->svc->name);
+	}
 	kfree(msg);
 	return;
 

@@ -163,6 +163,11 @@ struct vmb_ic {
 	u32 fw_version;
 	u32 srv_version;
 	bool pending;
+	/*
+	 * The service's answer callback runs for the last request: no next
+	 * one goes out before it has seen the answer.
+	 */
+	bool answering;
 	unsigned long deadline;
 	u16 pending_type;
 	u8 pending_txid;

@@ -5,14 +5,16 @@
 #  - scripts/checkpatch.pl --strict on every C source and header;
 #  - a W=1 build with sparse (C=2) against the newest Debian 6.1 and 6.12
 #    headers, which must print no warning at all;
-#  - shellcheck on the scripts.
+#  - shellcheck on the scripts;
+#  - the device modules' wire structs against the guest drivers' own, as
+#    the kernel tree declares them (abi/guest_drivers.py).
 # Prints one "ok lint: ..." or "not ok lint: ..." line per tool: a tool
 # passes when it passes on every file and kernel it looks at; what failed
 # goes to stderr.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-vmbs_apt gcc make sparse perl rsync shellcheck >/dev/null
+vmbs_apt gcc make sparse perl python3 rsync shellcheck >/dev/null
 
 tree=$(vmbs_source_tree)
 failed=0
@@ -47,6 +49,15 @@ if out=$(cd "$VMBS_ROOT" && shellcheck -x -P SCRIPTDIR "${scripts[@]}" 2>&1); th
 else
 	printf '%s\n' "$out" >&2
 	echo "not ok lint: shellcheck"
+	failed=1
+fi
+
+if out=$("$VMBS_ROOT/tools/testing/vmbus_server/abi/guest_drivers.py" \
+	"$tree" "$VMBS_ROOT" 2>&1); then
+	echo "ok lint: device wire structs match hyperv_keyboard's and hyperv_drm's ($out)"
+else
+	printf '%s\n' "$out" >&2
+	echo "not ok lint: device wire structs against the guest drivers'"
 	failed=1
 fi
 

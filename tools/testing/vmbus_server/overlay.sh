@@ -9,7 +9,8 @@ set -euo pipefail
 
 tree=${1:?usage: overlay.sh KERNEL_TREE}
 
-dirs=(vmbus_server vmbus_server_sample vmbus_server_ic vmbus_server_kbd)
+dirs=(vmbus_server vmbus_server_sample vmbus_server_ic vmbus_server_kbd
+	vmbus_server_video)
 for d in "${dirs[@]}"; do
 	ln -sfn "$VMBS_ROOT/drivers/$d" "$tree/drivers/$d"
 done

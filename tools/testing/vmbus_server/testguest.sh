@@ -89,6 +89,7 @@ vmbs_tg_setup() {
 			tools/testing/vmbus_server/loopback/vmbus_server_testdev.ko
 			drivers/vmbus_server_ic/vmbus_server_ic.ko
 			drivers/vmbus_server_kbd/vmbus_server_kbd.ko
+			drivers/vmbus_server_video/vmbus_server_video.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_bulk.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_echo_guest.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_gpa.ko
@@ -110,7 +111,8 @@ vmbs_tg_setup() {
 	VMBS_QEMU_ARGS=(-acpitable "file=$aml")
 	# One report must not hide the next: the log is judged, not the
 	# first WARN.  Only warnings echo to the console; dmesg has the rest.
-	VMBS_QEMU_APPEND="hv_loopback panic_on_warn=0 loglevel=${VMBS_TG_LOGLEVEL:-4}"
+	# memmap: the VMBus MMIO window of the SSDT (testkernel/vmbus.asl).
+	VMBS_QEMU_APPEND="hv_loopback memmap=64M\$0x70000000 panic_on_warn=0 loglevel=${VMBS_TG_LOGLEVEL:-4}"
 	VMBS_QEMU_TIMEOUT=${VMBS_TG_TIMEOUT:-1500}
 }
 
@@ -383,6 +385,24 @@ vmbs_tg_no_dp_fault() {
 		! grep '^  faults:' <<<"$out" | grep -E '=[1-9]' >&2
 }
 
+# The screen video-capture printed at step $1, as a PNG beside the run's
+# console log, with its pixels checked (screen_png.py).
+vmbs_tg_screen() {
+	vmbs_qemu_step_output "$1" |
+		"$VMBS_ROOT/tools/testing/vmbus_server/screen_png.py" \
+			"$VMBS_RUN/screen.png" 200 240 >&2
+}
+
+# The 128 MiB offer at step $1: hyperv_drm's probe failed for want of
+# MMIO, after it had negotiated (the device is connected until the
+# guest's close); the host mapped no VRAM, took every message, and the
+# step went on to remove the device.
+vmbs_tg_video_too_big() {
+	vmbs_qemu_step_ok "$1" &&
+		vmbs_qemu_step_printed "$1" \
+			"^flags [01] version 0x50003 vram_gpa 0x0 vram_size 134217728 mode 0x0x0 .* rejected 0\$"
+}
+
 # The bulk traffic filled a ring: the host queued packets for room in the
 # guest's (bulk-test's "queued N" at step $1), or the guest found the host's
 # ring full (its log at step $2).
@@ -416,6 +436,10 @@ vmbs_tg_scenarios() {
 	local sdtype=0e0b6031-5213-4934-818b-38d90ced39db
 	local tstype=9527e630-d0ae-497b-adce-e80ab0175caf
 	kbt=5ee1cb0d-0000-4000-8000-00000000cb0d	# keyboard device
+	local vdtype=da0a7802-e377-4aac-8e77-0558eb1073f8
+	local vd8=5ee1d008-0000-4000-8000-00000000d008	# video devices
+	local vd16=5ee1d016-0000-4000-8000-00000000d016
+	local vd128=5ee1d128-0000-4000-8000-00000000d128
 	local kbtype=f912ad6d-2b17-48ea-bd65-f927a61c7684
 	bkt=5ee1ec41-0000-4000-8000-00000000ec41	# vmbus_server_bulk.c
 	gpt=5ee1a9a1-0000-4000-8000-00000000a9a1	# loopback/gpa_test.h
@@ -453,6 +477,15 @@ vmbs_tg_scenarios() {
 	# is bound: the guest driver sees the rescind.
 	vmbs_tg_step kbd "insmod /modules/vmbus_server_kbd.ko && echo 'device-add $kbtype $kbt' > $lb/control && modprobe hyperv_keyboard && vmbs-guest wait-bound $kbt hyperv_keyboard && vmbs-guest kbd-status $kbt && vmbs-guest type-keys ${kbt%%-*} $kbt $VMBS_TG_KEYS && vmbs-guest kbd-status $kbt && cat $srv"
 	vmbs_tg_step kbd_remove "echo 'device-remove $kbt' > $lb/control && vmbs-guest wait-gone $kbt && vmbs-guest wait-released $srv && rmmod vmbus_server_kbd && rmmod hyperv_keyboard"
+	# Synthetic video (vmbus_server_video.ko) at 640x480: 8 MiB (2 MiB
+	# optional) of VRAM, then 16 MiB, then 128 MiB, more than the 64 MiB
+	# window (testkernel/vmbus.asl).  The guest draws VT 1's text through
+	# fbcon and a white band of rows 200-239 through /dev/fb0; the host's
+	# capture of the screen comes out in the console for screen_png.py.
+	vmbs_tg_step video "insmod /modules/vmbus_server_video.ko && echo 'device-add $vdtype $vd8 080002008002e001' > $lb/control && modprobe hyperv_drm && vmbs-guest wait-bound $vd8 hyperv_drm && vmbs-guest wait-video $vd8 situations 1 && vmbs-guest video-iomem $vd8 && printf '\\033[2J\\033[H\\n\\n  VMBUS-SERVER SYNTHETIC VIDEO\\n' > /dev/tty1 && s=\$(cat /sys/class/graphics/fb0/stride) && dd if=/dev/zero bs=\$s count=40 2>/dev/null | tr '\\000' '\\377' | dd of=/dev/fb0 bs=\$s seek=200 conv=notrunc 2>/dev/null && sleep 2 && vmbs-guest wait-video $vd8 dirt 2 && vmbs-guest video-capture $vd8 && cat $srv"
+	vmbs_tg_step video_remove "echo 'device-remove $vd8' > $lb/control && vmbs-guest wait-gone $vd8 && vmbs-guest wait-released $srv && ! grep $vd8 /proc/iomem"
+	vmbs_tg_step video16 "echo 'device-add $vdtype $vd16 100000008002e001' > $lb/control && vmbs-guest wait-bound $vd16 hyperv_drm && vmbs-guest wait-video $vd16 situations 1 && vmbs-guest video-iomem $vd16 && echo 'device-remove $vd16' > $lb/control && vmbs-guest wait-gone $vd16 && vmbs-guest wait-released $srv"
+	vmbs_tg_step video128 "echo 'device-add $vdtype $vd128 800000008002e001' > $lb/control && vmbs-guest wait-present $vd128 && vmbs-guest wait-dmesg 'Failed to allocate mmio' && vmbs-guest video-screen $vd128 && echo 'device-remove $vd128' > $lb/control && vmbs-guest wait-gone $vd128 && vmbs-guest wait-released $srv && rmmod hyperv_drm && rmmod vmbus_server_video"
 	vmbs_tg_step bulk "insmod /modules/vmbus_server_echo_guest.ko && insmod /modules/vmbus_server_bulk.ko packets=$VMBS_TG_BULK && vmbs-guest wait-bound $bkt vmbus_server_echo_guest && vmbs-guest wait-dmesg 'vmbus_server_bulk: done' 900 && dmesg | grep 'vmbus_server_bulk: ' && cat $srv"
 	vmbs_tg_step bulk_rmmod "rmmod vmbus_server_bulk && vmbs-guest wait-gone $bkt && vmbs-guest wait-released $srv && rmmod vmbus_server_echo_guest && dmesg | grep 'vmbus_server_echo_guest: '"
 	vmbs_tg_step gpa "insmod /modules/vmbus_server_gpa_guest.ko && insmod /modules/vmbus_server_gpa.ko && vmbs-guest wait-bound $gpt vmbus_server_gpa_guest && vmbs-guest wait-dmesg 'vmbus_server_gpa_guest: gpa-direct' 300 && dmesg | grep 'vmbus_server_gpa' && cat $srv"
@@ -573,6 +606,29 @@ vmbs_tg_scenarios() {
 		vmbs_tg_no_dp_fault "${S[kbd]}"
 	vmbs_qemu_check "keyboard: the device is removed under the bound guest driver, vmbus_server_kbd unloads" \
 		vmbs_qemu_step_ok "${S[kbd_remove]}"
+	vmbs_qemu_check "video: hyperv_drm binds to an offer of 8 MiB VRAM, negotiates 3.5 and sets 640x480x32" \
+		vmbs_qemu_step_printed "${S[video]}" \
+		"^video $vd8: flags (7|15) version 0x50003 vram_gpa 0x7[0-3][0-9a-f]{6} vram_size 8388608 mode 640x480x32 stride 2560 offset 0 situations [1-9][0-9]* dirt [0-9]+ rejected 0\$"
+	vmbs_qemu_check "video: the guest reserves exactly the offered 8 MiB of the VMBus MMIO window, where it placed its VRAM" \
+		vmbs_qemu_step_printed "${S[video]}" \
+		"^iomem $vd8: 7[0-3][0-9a-f]{6}-7[0-3][0-9a-f]{6}, 8 MiB, the VRAM the device maps\$"
+	vmbs_qemu_check "video: the guest's drawing reaches the host as dirty rectangles" \
+		vmbs_qemu_step_printed "${S[video]}" \
+		"^video $vd8: flags (7|15) .* dirt ([2-9]|[1-9][0-9]+) rejected 0\$"
+	vmbs_qemu_check "video: the host's capture is the guest's screen: the white band, fbcon's text (PNG in the run directory)" \
+		vmbs_tg_screen "${S[video]}"
+	vmbs_qemu_check "video: the offer carries 2 MiB of optional MMIO as given" \
+		vmbs_qemu_step_printed "${S[video]}" \
+		"mmio_megabytes 8 mmio_megabytes_optional 2 "
+	vmbs_qemu_check "video: its data path did not fail" \
+		vmbs_tg_no_dp_fault "${S[video]}"
+	vmbs_qemu_check "video: removed under the bound hyperv_drm, the guest gives its MMIO back" \
+		vmbs_qemu_step_ok "${S[video_remove]}"
+	vmbs_qemu_check "video: an offer of 16 MiB has the guest reserve 16 MiB, where it placed its VRAM" \
+		vmbs_qemu_step_printed "${S[video16]}" \
+		"^iomem $vd16: 7[0-3][0-9a-f]{6}-7[0-3][0-9a-f]{6}, 16 MiB, the VRAM the device maps\$"
+	vmbs_qemu_check "video: an offer of 128 MiB, more than the window, fails hyperv_drm's probe; the device stays well and goes" \
+		vmbs_tg_video_too_big "${S[video128]}" "$vd128"
 	vmbs_qemu_check "bulk: $VMBS_TG_BULK packets of 12 sizes to the guest's echo driver, every echo back intact and in order" \
 		vmbs_qemu_step_printed "${S[bulk]}" \
 		"vmbus_server_bulk: done: $VMBS_TG_BULK packets of 12 sizes up to 16000 bytes, $VMBS_TG_BULK echoed intact and in order, 0 bad, [0-9]+ waits for a full queue\$"

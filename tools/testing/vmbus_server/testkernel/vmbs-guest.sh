@@ -150,6 +150,26 @@ kbd_status() {
 	     "led_updates $(le "$h" 24 4) keys $(le "$h" 32 8)"
 }
 
+# The fields of struct vmbs_video_screen (uapi/linux/vmbus_server_video.h).
+video_screen() {
+	echo "device-control $1 1" >"$lb/control" || return 1
+	h=$(cat "$lb/control-out")
+	[ ${#h} -eq 144 ] || return 1
+	printf 'flags %s version 0x%x vram_gpa 0x%x vram_size %s' \
+	       "$(le "$h" 0 4)" "$(le "$h" 4 4)" "$(le "$h" 8 8)" \
+	       "$(le "$h" 16 4)"
+	echo " mode $(le "$h" 20 4)x$(le "$h" 24 4)x$(le "$h" 28 4)" \
+	     "stride $(le "$h" 32 4) offset $(le "$h" 36 4)" \
+	     "situations $(le "$h" 56 4) dirt $(le "$h" 60 4)" \
+	     "rejected $(le "$h" 64 4)"
+}
+
+# video_field DEV NAME: one field of video_screen.
+video_field() {
+	video_screen "$1" | tr ' ' '\n' | sed -n "/^$2\$/{n;p;}"
+}
+video_at_least() { [ "$(video_field "$1" "$2")" -ge "$3" ] 2>/dev/null; }
+
 # ic_field DEV NAME: one field of ic_status.
 ic_field() {
 	ic_status "$1" | tr ' ' '\n' | sed -n "/^$2\$/{n;p;}"
@@ -270,6 +290,50 @@ type-keys)
 	;;
 kbd-status)
 	kbd_status "$1"
+	;;
+video-screen)
+	video_screen "$1"
+	;;
+wait-video)
+	wait_until "${4:-60}" video_at_least "$1" "$2" "$3"
+	rc=$?
+	echo "video $1: $(video_screen "$1")"
+	exit $rc
+	;;
+video-iomem)
+	# video-iomem DEV: the region of the guest's /proc/iomem named after
+	# DEV, its size, and whether it is where the guest placed the VRAM it
+	# reported to the device.
+	r=$(grep " : $1\$" /proc/iomem | sed 's/^ *//; s/ : .*//')
+	[ -n "$r" ] || { echo "iomem $1: none"; exit 1; }
+	start=$((0x${r%-*}))
+	end=$((0x${r#*-}))
+	gpa=$(($(video_field "$1" vram_gpa)))
+	if [ "$gpa" -eq "$start" ]; then
+		at="the VRAM the device maps"
+	else
+		at="not the VRAM the device maps ($gpa)"
+	fi
+	echo "iomem $1: $r, $(((end - start + 1) >> 20)) MiB, $at"
+	;;
+video-capture)
+	# video-capture DEV: the visible image in 64 KiB pieces
+	# (VMBS_VIDEO_CAPTURE), gzipped and in base64 between two lines
+	# that name its size, for the harness to turn into a PNG.
+	mode=$(video_field "$1" mode)
+	: >/tmp/screen.raw
+	off=0
+	while :; do
+		hex=$(printf '%08x' "$off" | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/')
+		echo "device-control $1 3 ${hex}00000000" >"$lb/control" || exit 1
+		out=$(cat "$lb/control-out")
+		[ -n "$out" ] || break
+		echo "$out" | xxd -r -p >>/tmp/screen.raw
+		off=$((off + ${#out} / 2))
+	done
+	echo "@@VMBS screen $mode $off bytes"
+	gzip -c /tmp/screen.raw | base64
+	echo "@@VMBS screen end"
 	;;
 ic-status)
 	ic_status "$1"

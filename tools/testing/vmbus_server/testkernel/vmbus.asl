@@ -24,16 +24,22 @@ DefinitionBlock ("vmbus.aml", "SSDT", 2, "VMBSRV", "LOOPBACK", 1)
                 Return (0x0F)
             }
 
-            /* 1 GiB at 64 GiB, far above the guest's RAM. */
+            /*
+             * 64 MiB of the guest's RAM at 1.75 GiB, which the kernel
+             * command line takes out of use (memmap=64M$0x70000000): the
+             * VRAM hyperv_drm places here is memory the loopback
+             * transport can map for the host, as a VMM's memory table
+             * backs the window of a real VM.
+             */
             Name (_CRS, ResourceTemplate ()
             {
                 QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed,
                     Cacheable, ReadWrite,
                     0x0000000000000000,
-                    0x0000001000000000,
-                    0x000000103FFFFFFF,
+                    0x0000000070000000,
+                    0x0000000073FFFFFF,
                     0x0000000000000000,
-                    0x0000000040000000)
+                    0x0000000004000000)
             })
         }
     }
