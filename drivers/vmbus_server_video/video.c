@@ -74,14 +74,16 @@ static int vmb_vid_send(struct vmb_vid *vid, u32 type, const void *body,
 				      VMB_SERVER_SEND_QUEUE, NULL, NULL);
 }
 
-static u32 vmb_vid_flags(struct vmb_vid *vid)
+/* Whether the guest is past the version request (to @version, if given). */
+static bool vmb_vid_connected(struct vmb_vid *vid, u32 version)
 {
-	u32 flags;
+	bool connected;
 
 	spin_lock_bh(&vid->lock);
-	flags = vid->screen.flags;
+	connected = (vid->screen.flags & VMBS_VIDEO_CONNECTED) &&
+		    (!version || vid->screen.version == version);
 	spin_unlock_bh(&vid->lock);
-	return flags;
+	return connected;
 }
 
 static int vmb_vid_version(struct vmb_vid *vid, const void *body, u32 len)
@@ -116,9 +118,9 @@ static int vmb_vid_resolutions(struct vmb_vid *vid, const void *body, u32 len)
 	unsigned int i, n = 0, max;
 
 	/* Resolutions are a 3.5 request, after the version. */
-	if (len < sizeof(*req) || !req->max_count ||
-	    !(vmb_vid_flags(vid) & VMBS_VIDEO_CONNECTED) ||
-	    vid->screen.version != VMB_VID_VERSION_WIN10)
+	if (len < sizeof(*req) || !req->max_count)
+		return -EINVAL;
+	if (!vmb_vid_connected(vid, VMB_VID_VERSION_WIN10))
 		return -EPROTO;
 	max = min_t(unsigned int, req->max_count, VMB_VID_MAX_RESOLUTIONS);
 	resp.modes[n].width = cpu_to_le16(vid->width);
@@ -159,7 +161,9 @@ static int vmb_vid_vram(struct vmb_vid *vid, const void *body, u32 len)
 	u64 gpa;
 	int ret = 0;
 
-	if (len < sizeof(*loc) || !(vmb_vid_flags(vid) & VMBS_VIDEO_CONNECTED))
+	if (len < sizeof(*loc))
+		return -EINVAL;
+	if (!vmb_vid_connected(vid, 0))
 		return -EPROTO;
 	gpa = le64_to_cpu(loc->gpa);
 	if (loc->gpa_specified)
@@ -193,8 +197,9 @@ static int vmb_vid_situation(struct vmb_vid *vid, const void *body, u32 len)
 	u32 width, height, pitch, offset;
 	struct vmb_vid_ack ack;
 
-	if (len < sizeof(*sit) || !sit->count ||
-	    !(vmb_vid_flags(vid) & VMBS_VIDEO_CONNECTED))
+	if (len < sizeof(*sit) || !sit->count)
+		return -EINVAL;
+	if (!vmb_vid_connected(vid, 0))
 		return -EPROTO;
 	width = le32_to_cpu(out->width);
 	height = le32_to_cpu(out->height);
@@ -301,8 +306,10 @@ static int vmb_vid_dirt(struct vmb_vid *vid, const void *body, u32 len)
 	if (len < sizeof(*dirt) ||
 	    len < sizeof(*dirt) + dirt->count * sizeof(*rect))
 		return -EINVAL;
-	if (!(vmb_vid_flags(vid) & VMBS_VIDEO_ACTIVE))
-		return -EPROTO;
+	/*
+	 * hyperv_drm reports dirt of its first frame before the situation
+	 * update that turns the output on: clipped to no screen, it is none.
+	 */
 	spin_lock_bh(&vid->lock);
 	for (i = 0; i < dirt->count; i++, rect++)
 		vmb_vid_add_dirt(vid, (s32)le32_to_cpu(rect->x1),

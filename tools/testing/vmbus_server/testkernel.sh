@@ -43,6 +43,10 @@ vmbs_tk_source() {
 
 	src=$(vmbs_source_tree) || return 1
 	VMBS_TK_SRC=$src
+	# kunit.sh overlays this project on the same tree: its Kconfig must
+	# name this checkout's directories, or the tree's Kconfig is broken.
+	"$VMBS_ROOT/tools/testing/vmbus_server/overlay.sh" "$src" ||
+		return 1
 	applied=$src/.vmbs-loopback-patch
 	if [ -f "$applied" ] && cmp -s "$applied" "$patch"; then
 		return 0
