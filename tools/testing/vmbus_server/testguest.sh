@@ -33,6 +33,14 @@ VMBS_TG_VMM_CYCLES=${VMBS_TG_VMM_CYCLES:-200}
 # Leaks are judged apart, by kmemleak_report.py.
 VMBS_TG_SPLATS='WARNING:|BUG:|Oops|Call Trace|general protection|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called|INFO: task|watchdog: BUG'
 
+# The device classes of drivers/vmbus_server_{ic,kbd,video}: the Hyper-V
+# device types their guest drivers bind.
+VMBS_TG_HB_TYPE=57164f39-9115-4e78-ab55-382f3bd5422d	# heartbeat
+VMBS_TG_SD_TYPE=0e0b6031-5213-4934-818b-38d90ced39db	# shutdown
+VMBS_TG_TS_TYPE=9527e630-d0ae-497b-adce-e80ab0175caf	# time sync
+VMBS_TG_KBD_TYPE=f912ad6d-2b17-48ea-bd65-f927a61c7684	# keyboard
+VMBS_TG_VIDEO_TYPE=da0a7802-e377-4aac-8e77-0558eb1073f8	# synthetic video
+
 VMBS_TG_KMEMLEAK=/sys/kernel/debug/kmemleak
 VMBS_TG_LB=/sys/kernel/debug/vmbus_server_loopback
 VMBS_TG_SERVER=/sys/kernel/debug/vmbus_server/0
@@ -94,6 +102,7 @@ vmbs_tg_setup() {
 			tools/testing/vmbus_server/loopback/vmbus_server_echo_guest.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_gpa.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_gpa_guest.ko
+			tools/testing/vmbus_server/loopback/vmbus_server_hostile_guest.ko
 			drivers/vmbus_server_sample/vmbus_server_sample.ko)
 	fi
 
@@ -102,6 +111,9 @@ vmbs_tg_setup() {
 	mkdir -p "$extra/lib" "$extra/bin"
 	cp -a "$VMBS_TK_OUT/modules/lib/modules" "$extra/lib/"
 	install -m 755 "$VMBS_TK_INPUTS/vmbs-guest.sh" "$extra/bin/vmbs-guest"
+	cc -O2 -Wall -Wextra -Werror -static -o "$extra/bin/ptp-time" \
+		"$VMBS_TK_INPUTS/ptp-time.c" 2>>"$log" ||
+		vmbs_die "ptp-time did not build, see $log"
 	if [ -n "$VMBS_BUILD" ] && [ "$mode" != kunit ]; then
 		tool=$(vmbs_build_tool "$VMBS_BUILD" 2>>"$log") &&
 			cp "$tool" "$extra/bin/"
@@ -390,7 +402,42 @@ vmbs_tg_no_dp_fault() {
 vmbs_tg_screen() {
 	vmbs_qemu_step_output "$1" |
 		"$VMBS_ROOT/tools/testing/vmbus_server/screen_png.py" \
-			"$VMBS_RUN/screen.png" 200 240 >&2
+			"$VMBS_RUN/screen.png" >&2
+}
+
+# The hostile guest's line for device kind $2 at step $1 names how many
+# messages the device had to refuse, with no answer of the host found
+# wrong; the device's own status (printed in the same step after the
+# kind) must show that count where $3 has %s.  The status is read after
+# the oversized packet failed the channel: the device was told it closed
+# (flags 0), and its counts stay.
+vmbs_tg_hostile() {
+	local line must
+
+	line=$(vmbs_qemu_step_log "$1" | grep -E "$2 [0-9a-f-]{36}: sent [0-9]+, the host must reject [0-9]+, answers checked [0-9]+, wrong 0\$") ||
+		return 1
+	must=$(sed -E 's/.*must reject ([0-9]+),.*/\1/' <<<"$line")
+	echo "$line" >&2
+	# shellcheck disable=SC2059 # $3 is the format
+	vmbs_qemu_step_output "$1" | grep "^$2 " | grep -F "$(printf "$3" "$must")" >&2
+}
+
+vmbs_tg_hostile_logged() {
+	local log
+
+	log=$(vmbs_qemu_step_log "$1")
+	grep -q 'vmbus_server_kbd: message of type .* not taken' <<<"$log" &&
+		grep -q 'vmbus_server_video: message of type .* not taken' <<<"$log" &&
+		grep -q 'vmbus_server_ic: shutdown: .* answers nothing pending' <<<"$log"
+}
+
+# Three channels failed for a packet too big, none for anything else.
+vmbs_tg_hostile_failed() {
+	local faults
+
+	faults=$(vmbs_qemu_step_output "$1" | grep '^  faults:')
+	[ "$(grep -c 'packet too big=1' <<<"$faults")" -eq 3 ] &&
+		! grep -E '=[1-9]' <<<"${faults//packet too big=1/}" >&2
 }
 
 # The 128 MiB offer at step $1: hyperv_drm's probe failed for want of
@@ -432,15 +479,19 @@ vmbs_tg_scenarios() {
 	hbt=5ee1be47-0000-4000-8000-00000000be47	# heartbeat device
 	sdt=5ee15d00-0000-4000-8000-0000000005d0	# shutdown device
 	tst=5ee17500-0000-4000-8000-000000007500	# time sync device
-	local hbtype=57164f39-9115-4e78-ab55-382f3bd5422d
-	local sdtype=0e0b6031-5213-4934-818b-38d90ced39db
-	local tstype=9527e630-d0ae-497b-adce-e80ab0175caf
+	local hbtype=$VMBS_TG_HB_TYPE
+	local sdtype=$VMBS_TG_SD_TYPE
+	local tstype=$VMBS_TG_TS_TYPE
 	kbt=5ee1cb0d-0000-4000-8000-00000000cb0d	# keyboard device
-	local vdtype=da0a7802-e377-4aac-8e77-0558eb1073f8
+	local vdtype=$VMBS_TG_VIDEO_TYPE
 	local vd8=5ee1d008-0000-4000-8000-00000000d008	# video devices
 	local vd16=5ee1d016-0000-4000-8000-00000000d016
 	local vd128=5ee1d128-0000-4000-8000-00000000d128
-	local kbtype=f912ad6d-2b17-48ea-bd65-f927a61c7684
+	local kbtype=$VMBS_TG_KBD_TYPE
+	# The hostile guest's devices
+	local hkb=5ee1ba0d-0000-4000-8000-00000000cb0d
+	local hvd=5ee1ba0d-0000-4000-8000-00000000d008
+	local hsd=5ee1ba0d-0000-4000-8000-0000000005d0
 	bkt=5ee1ec41-0000-4000-8000-00000000ec41	# vmbus_server_bulk.c
 	gpt=5ee1a9a1-0000-4000-8000-00000000a9a1	# loopback/gpa_test.h
 
@@ -467,7 +518,7 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step shutdown_remove "echo 'device-remove $sdt' > $lb/control && vmbs-guest wait-gone $sdt && vmbs-guest wait-released $srv"
 	# Time sync with no periodic sample (600 s): a SYNC sample 1 day
 	# ahead sets the guest's clock, a second one sets it back.
-	vmbs_tg_step timesync "echo 'device-add $tstype $tst c027090000000000' > $lb/control && vmbs-guest wait-bound $tst hv_utils && vmbs-guest wait-ic $tst answers 2 && t0=\$(date +%s) && echo 'device-control $tst 3 00004f91944e00000100000000000000' > $lb/control && vmbs-guest wait-ic $tst answers 3 && sleep 1 && echo \"clock ahead by \$((\$(date +%s) - t0)) s\" && echo 'device-control $tst 3 0000b16e6bb1ffff0100000000000000' > $lb/control && vmbs-guest wait-ic $tst answers 4 && sleep 1 && echo \"clock back, off by \$((\$(date +%s) - t0)) s\" && dmesg | grep 'vmbus_server_ic: timesync'"
+	vmbs_tg_step timesync "echo 'device-add $tstype $tst c027090000000000' > $lb/control && vmbs-guest wait-bound $tst hv_utils && vmbs-guest wait-ic $tst answers 2 && t0=\$(date +%s) && echo 'device-control $tst 3 00004f91944e00000100000000000000' > $lb/control && vmbs-guest wait-ic $tst answers 3 && sleep 1 && echo \"clock ahead by \$((\$(date +%s) - t0)) s\" && echo 'device-control $tst 3 0000b16e6bb1ffff0100000000000000' > $lb/control && vmbs-guest wait-ic $tst answers 4 && sleep 1 && echo \"clock back, off by \$((\$(date +%s) - t0)) s\" && echo 'device-control $tst 3 004071618c0600000200000000000000' > $lb/control && vmbs-guest wait-ic $tst answers 5 && vmbs-guest ptp-offset hyperv && dmesg | grep 'vmbus_server_ic: timesync'"
 	vmbs_tg_step timesync_remove "echo 'device-remove $tst' > $lb/control && vmbs-guest wait-gone $tst && vmbs-guest wait-released $srv && rmmod vmbus_server_ic"
 	vmbs_tg_step enable "echo enable 0 > $lb/control && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-state $hb 3"
 	vmbs_tg_step testdev "insmod /modules/vmbus_server_testdev.ko && vmbs-guest wait-bound $td hv_utils && vmbs-guest wait-state $td 3 && cat $srv"
@@ -482,7 +533,7 @@ vmbs_tg_scenarios() {
 	# window (testkernel/vmbus.asl).  The guest draws VT 1's text through
 	# fbcon and a white band of rows 200-239 through /dev/fb0; the host's
 	# capture of the screen comes out in the console for screen_png.py.
-	vmbs_tg_step video "insmod /modules/vmbus_server_video.ko && echo 'device-add $vdtype $vd8 080002008002e001' > $lb/control && modprobe hyperv_drm && vmbs-guest wait-bound $vd8 hyperv_drm && vmbs-guest wait-video $vd8 situations 1 && vmbs-guest video-iomem $vd8 && printf '\\033[2J\\033[H\\n\\n  VMBUS-SERVER SYNTHETIC VIDEO\\n' > /dev/tty1 && s=\$(cat /sys/class/graphics/fb0/stride) && dd if=/dev/zero of=/tmp/zero bs=\$s count=40 2>/dev/null && tr '\\000' '\\377' </tmp/zero >/tmp/band && dd if=/tmp/band of=/dev/fb0 bs=\$s seek=200 conv=notrunc 2>/dev/null && sleep 2 && vmbs-guest wait-video $vd8 dirt 2 && vmbs-guest video-capture $vd8 && cat $srv"
+	vmbs_tg_step video "insmod /modules/vmbus_server_video.ko && echo 'device-add $vdtype $vd8 080002008002e001' > $lb/control && modprobe hyperv_drm && vmbs-guest wait-bound $vd8 hyperv_drm && vmbs-guest wait-video $vd8 situations 1 && vmbs-guest video-iomem $vd8 && vmbs-guest video-draw 'VMBUS-SERVER SYNTHETIC VIDEO' && sleep 2 && vmbs-guest wait-video $vd8 dirt 2 && vmbs-guest video-capture $vd8 && cat $srv"
 	vmbs_tg_step video_remove "echo 'device-remove $vd8' > $lb/control && vmbs-guest wait-gone $vd8 && vmbs-guest wait-released $srv && ! grep $vd8 /proc/iomem"
 	vmbs_tg_step video16 "echo 'device-add $vdtype $vd16 100000008002e001' > $lb/control && vmbs-guest wait-bound $vd16 hyperv_drm && vmbs-guest wait-video $vd16 situations 1 && vmbs-guest video-iomem $vd16 && echo 'device-remove $vd16' > $lb/control && vmbs-guest wait-gone $vd16 && vmbs-guest wait-released $srv"
 	vmbs_tg_step video128 "echo 'device-add $vdtype $vd128 800000008002e001' > $lb/control && vmbs-guest wait-present $vd128 && vmbs-guest wait-dmesg 'Failed to allocate mmio' && vmbs-guest video-screen $vd128 && echo 'device-remove $vd128' > $lb/control && vmbs-guest wait-gone $vd128 && vmbs-guest wait-released $srv && rmmod hyperv_drm && rmmod vmbus_server_video"
@@ -503,6 +554,12 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step uio_open "exec 3</dev/uio0 && vmbs-guest wait-state $uio 3 && cat $srv"
 	vmbs_tg_step uio_closed "cat $srv"
 	vmbs_tg_step unbind "rmmod uio_hv_generic && rmmod hv_utils"
+	# With hv_utils, hyperv_keyboard and hyperv_drm gone, the hostile
+	# guest binds a keyboard, a video and a shutdown device and attacks
+	# each (loopback/vmbus_server_hostile_guest.c); its last packet is
+	# too big for the device and fails the channel's data path.
+	vmbs_tg_step hostile "insmod /modules/vmbus_server_kbd.ko && insmod /modules/vmbus_server_video.ko && insmod /modules/vmbus_server_ic.ko && insmod /modules/vmbus_server_hostile_guest.ko && echo 'device-add $kbtype $hkb' > $lb/control && echo 'device-add $vdtype $hvd 080000008002e001' > $lb/control && echo 'device-add $sdtype $hsd' > $lb/control && vmbs-guest wait-dmesg '$hkb: sent' 180 && vmbs-guest wait-dmesg '$hvd: sent' 180 && vmbs-guest wait-dmesg '$hsd: sent' 180 && vmbs-guest wait-lines $srv 'packet too big=1' 3 && echo \"keyboard \$(vmbs-guest kbd-status $hkb)\" && echo \"video \$(vmbs-guest video-screen $hvd)\" && echo \"shutdown \$(vmbs-guest ic-status $hsd)\" && cat $srv"
+	vmbs_tg_step hostile_close "rmmod vmbus_server_hostile_guest && for d in $hkb $hvd $hsd; do echo \"device-remove \$d\" > $lb/control && vmbs-guest wait-gone \$d || exit 1; done && vmbs-guest wait-released $srv && rmmod vmbus_server_kbd && rmmod vmbus_server_video && rmmod vmbus_server_ic"
 	vmbs_tg_step unload "rmmod hv_vmbus && cat $srv"
 	vmbs_tg_step reconnect "modprobe hv_vmbus && vmbs-guest sections hv_vmbus && vmbs-guest wait-count $((n + 1)) 600"
 	vmbs_tg_step lsvmbus "vmbs-guest lsvmbus | head -n 12"
@@ -591,6 +648,9 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "time sync device: a SYNC sample 86400 s back sets it back (within 30 s)" \
 		vmbs_qemu_step_printed "${S[timesync]}" \
 		'^clock back, off by [0-2]?[0-9] s$'
+	vmbs_qemu_check "time sync device: a SAMPLE 7200 s ahead sets the guest's PTP clock hyperv ahead by that (within 30 s), not its clock" \
+		vmbs_qemu_step_printed "${S[timesync]}" \
+		'^ptp hyperv: ahead of the guest.s clock by (71[7-9]|72[0-2])[0-9] s$'
 	vmbs_qemu_check "time sync device removed, vmbus_server_ic unloaded" \
 		vmbs_qemu_step_ok "${S[timesync_remove]}"
 	vmbs_qemu_check "keyboard: hyperv_keyboard asks for protocol 1.0, the device accepts it and the guest's probe succeeds" \
@@ -615,7 +675,7 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "video: the guest's drawing reaches the host as dirty rectangles" \
 		vmbs_qemu_step_printed "${S[video]}" \
 		"^video $vd8: flags (7|15) .* dirt ([2-9]|[1-9][0-9]+) rejected 0\$"
-	vmbs_qemu_check "video: the host's capture is the guest's screen: the white band, fbcon's text (PNG in the run directory)" \
+	vmbs_qemu_check "video: the host's capture is the guest's screen: the white band, fbcon's line of text, nothing else but the cursor (PNG in the run directory)" \
 		vmbs_tg_screen "${S[video]}"
 	vmbs_qemu_check "video: the offer carries 2 MiB of optional MMIO as given" \
 		vmbs_qemu_step_printed "${S[video]}" \
@@ -662,6 +722,18 @@ vmbs_tg_scenarios() {
 		vmbs_tg_channel "${S[uio_closed]}" "$uio_relid" 'enabled, offered, closed'
 	vmbs_qemu_check "rmmod uio_hv_generic and hv_utils" \
 		vmbs_qemu_step_ok "${S[unbind]}"
+	vmbs_qemu_check "hostile guest: the keyboard refuses each malformed, truncated, out-of-order and unknown message, answers the rest rightly and takes the guest's LEDs" \
+		vmbs_tg_hostile "${S[hostile]}" keyboard "flags 0 version 65536 requests 2 rejected %s opens 1 leds 5 led_updates 1 keys 0"
+	vmbs_qemu_check "hostile guest: the video device refuses each malformed, truncated, out-of-order and unknown message, maps no VRAM outside the guest's memory, answers the rest rightly" \
+		vmbs_tg_hostile "${S[hostile]}" video "flags 0 version 0x50003 vram_gpa 0x0 vram_size 8388608 mode 640x480x32 stride 2560 offset 0 situations 1 dirt 20 rejected %s"
+	vmbs_qemu_check "hostile guest: the shutdown device refuses each malformed, mismatched and unasked answer and does not take a negotiation it did not offer" \
+		vmbs_tg_hostile "${S[hostile]}" shutdown "flags 0 version 0 requests 1 answers 1 timeouts 0 rejected %s "
+	vmbs_qemu_check "hostile guest: each device logs what it refused (rate-limited)" \
+		vmbs_tg_hostile_logged "${S[hostile]}"
+	vmbs_qemu_check "hostile guest: a packet bigger than the device takes fails each channel's data path, and only that" \
+		vmbs_tg_hostile_failed "${S[hostile]}"
+	vmbs_qemu_check "hostile guest: its channels close, the devices go and their modules unload" \
+		vmbs_qemu_step_ok "${S[hostile_close]}"
 	vmbs_qemu_check "rmmod hv_vmbus unloads: the server is disconnected" \
 		vmbs_tg_unloaded "${S[unload]}"
 	vmbs_qemu_check "insmod hv_vmbus reconnects with all $((n + 1)) devices" \

@@ -60,6 +60,7 @@ is_gone() { [ ! -e "$bus/$1" ]; }
 is_bound() { [ "$(driver_of "$1")" = "$2" ]; }
 has_state() { [ "$(cat "$bus/$1/state" 2>/dev/null)" = "$2" ]; }
 has_logged() { dmesg | grep -qF "$1"; }
+has_lines() { [ "$(grep -cF "$2" "$1")" -ge "$3" ]; }
 
 # The event device of the input device whose phys starts with $1.
 event_of() {
@@ -79,6 +80,18 @@ has_event() { event_of "$1" >/dev/null; }
 # The set-1 scan codes of the letters q-p, a-l and z-m: Linux's key
 # codes are the same numbers.
 letters='10 11 12 13 14 15 16 17 18 19 1e 1f 20 21 22 23 24 25 26 2c 2d 2e 2f 30 31 32'
+
+# as_letters CODES: the letters of scan codes of $letters.
+as_letters() {
+	for c in $1; do
+		i=1
+		for l in $letters; do
+			[ "$l" = "$c" ] && break
+			i=$((i + 1))
+		done
+		printf '%s' "$(echo qwertyuiopasdfghjklzxcvbnm | cut -c"$i")"
+	done
+}
 
 # key_codes FILE VALUE: the codes (hex) of the key events (EV_KEY) with
 # value VALUE (01 press, 00 release) in input_event file FILE, in order,
@@ -218,6 +231,13 @@ wait-gone)
 	echo "gone $1: $([ $rc -eq 0 ] && echo yes || echo no)"
 	exit $rc
 	;;
+wait-lines)
+	# wait-lines FILE TEXT N [TIMEOUT]: until N lines of FILE hold TEXT.
+	wait_until "${4:-60}" has_lines "$1" "$2" "$3"
+	rc=$?
+	echo "lines with '$2': $(grep -cF "$2" "$1")"
+	exit $rc
+	;;
 wait-released)
 	wait_until "${2:-60}" is_released "$1"
 	rc=$?
@@ -243,10 +263,11 @@ wait-dmesg)
 	exit $rc
 	;;
 type-keys)
-	# type-keys PHYS INSTANCE N: read the input device whose phys starts
-	# with PHYS while the keyboard device INSTANCE (vmbus_server_kbd)
-	# types N letters, press and release, 4 keys per control call; then
-	# compare what the guest read with what was typed.
+	# type-keys PHYS INSTANCE N [show]: read the input device whose
+	# phys starts with PHYS while the keyboard device INSTANCE
+	# (vmbus_server_kbd) types N letters, press and release, 4 keys per
+	# control call; then compare what the guest read with what was
+	# typed.  "show" prints both as letters too.
 	wait_until 60 has_event "$1" || { echo "no event device for $1"; exit 1; }
 	ev=$(event_of "$1")
 	mkdir -p /tmp
@@ -280,6 +301,10 @@ type-keys)
 	kill "$pid"
 	pressed=$(key_codes /tmp/keys.ev 01)
 	released=$(key_codes /tmp/keys.ev 00)
+	if [ "${4:-}" = show ]; then
+		echo "typed on the host:    $(as_letters "$typed")"
+		echo "read from the guest's evdev: $(as_letters "$pressed")"
+	fi
 	if [ "$pressed" = "$typed" ] && [ "$released" = "$typed" ]; then
 		echo "$ev: $3 presses and $3 releases, in the order typed"
 	else
@@ -316,10 +341,24 @@ video-iomem)
 	fi
 	echo "iomem $1: $r, $(((end - start + 1) >> 20)) MiB, $at"
 	;;
+video-draw)
+	# video-draw TEXT: TEXT on the console (fbcon on VT 1), and rows
+	# 200-239 of /dev/fb0 white (the fifth block of 40 rows) in one write
+	# from a file.  Not a row per write: 6.12's fbdev damage tracking
+	# (drm_fb_helper_memory_range_to_clip()) turns a write of exactly one
+	# whole row into an empty rectangle, which never reaches the VRAM.
+	mkdir -p /tmp && printf '\033[2J\033[H\n\n  %s\n' "$1" >/dev/tty1 || exit 1
+	s=$(cat /sys/class/graphics/fb0/stride) || exit 1
+	dd if=/dev/zero of=/tmp/zero bs="$s" count=40 2>/dev/null &&
+		tr '\000' '\377' </tmp/zero >/tmp/band &&
+		dd if=/tmp/band of=/dev/fb0 bs=$((s * 40)) seek=5 conv=notrunc 2>/dev/null
+	;;
 video-capture)
 	# video-capture DEV: the visible image in 64 KiB pieces
 	# (VMBS_VIDEO_CAPTURE), gzipped and in base64 between two lines
-	# that name its size, for the harness to turn into a PNG.
+	# that name its size, for the harness to turn into a PNG.  The
+	# lines do not start with "@@": the harness keeps those for itself
+	# and leaves them out of a step's output.
 	mode=$(video_field "$1" mode)
 	: >/tmp/screen.raw
 	off=0
@@ -331,9 +370,21 @@ video-capture)
 		echo "$out" | xxd -r -p >>/tmp/screen.raw
 		off=$((off + ${#out} / 2))
 	done
-	echo "@@VMBS screen $mode $off bytes"
+	echo "screen $mode $off bytes"
 	gzip -c /tmp/screen.raw | base64
-	echo "@@VMBS screen end"
+	echo "screen end"
+	;;
+ptp-offset)
+	# ptp-offset NAME: how far the PTP clock NAME is ahead of
+	# CLOCK_REALTIME, in whole seconds.
+	for c in /sys/class/ptp/ptp*; do
+		[ "$(cat "$c/clock_name" 2>/dev/null)" = "$1" ] || continue
+		t=$(ptp-time "/dev/${c##*/}") || exit 1
+		echo "$t" | awk -v n="$1" '{ printf "ptp %s: ahead of the guest'"'"'s clock by %d s\n", n, $2 - $4 + ($2 >= $4 ? 0.5 : -0.5) }'
+		exit
+	done
+	echo "no PTP clock $1"
+	exit 1
 	;;
 ic-status)
 	ic_status "$1"
