@@ -62,7 +62,8 @@ vmbs_demo() {
 	vmbs_tg_step figures "vmbs-guest wait-ic $hb value 5 && echo \"time sync: \$(vmbs-guest ic-status $ts)\" && vmbs-guest ptp-offset hyperv"
 	vmbs_tg_step host "cat $srv"
 	vmbs_tg_step vmm "insmod /modules/vmbus_server_sample.ko && vmbus-vmm run --packets 3; rc=\$?; rmmod vmbus_server_sample; exit \$rc"
-	vmbs_tg_step unload "rmmod hyperv_drm && rmmod hyperv_keyboard && rmmod hv_utils && rmmod hv_vmbus && rmmod vmbus_server_video && rmmod vmbus_server_kbd && rmmod vmbus_server_ic && rmmod vmbus_server_loopback && rmmod vmbus_server"
+	# The transport's server and its devices go before the device classes.
+	vmbs_tg_step unload "rmmod hyperv_drm && rmmod hyperv_keyboard && rmmod hv_utils && rmmod hv_vmbus && rmmod vmbus_server_loopback && rmmod vmbus_server_video && rmmod vmbus_server_kbd && rmmod vmbus_server_ic && rmmod vmbus_server"
 	vmbs_qemu_initramfs "${VMBS_TG_STEPS[@]}"
 	VMBS_QEMU_BOOT_RC=0
 	vmbs_qemu_boot || VMBS_QEMU_BOOT_RC=$?

@@ -60,11 +60,29 @@ def name(addr, all_loads):
     return None
 
 
+# What a kmemleak report is made of; a line that is none of these (or
+# a kernel message on the console) means the format changed, and the
+# report cannot be judged.
+REPORT_LINES = [
+    r"unreferenced object 0x[0-9a-f]+ \(size \d+\):",
+    r'  comm ".*", pid \d+, jiffies \d+',
+    r"  hex dump \(first \d+ bytes( on cpu \d+)?\):",
+    r"    ([0-9a-f]{2} ){1,16} .*",
+    r"  backtrace( \(crc [0-9a-f]+\))?:",
+    r"    \S+( \[\S+\])?",
+    r"\[ *\d+\.\d+\] .*",
+    r"kmemleak scanned",
+]
+
+
 def objects(path):
     """(size, [frames]) per unreferenced object of the report."""
     obj = None
     with open(path) as f:
         for line in f:
+            line = line.rstrip("\n")
+            if line and not any(re.fullmatch(p, line) for p in REPORT_LINES):
+                raise ValueError(f"not a kmemleak report line: {line!r}")
             m = re.match(r"^unreferenced object 0x[0-9a-f]+ \(size (\d+)\):",
                          line)
             if m:
@@ -84,7 +102,12 @@ def main():
         known = {tuple(line.split()) for line in f
                  if line.strip() and not line.startswith("#")}
     unknown = 0
-    for size, frames in objects(sys.argv[1]):
+    try:
+        report = list(objects(sys.argv[1]))
+    except ValueError as e:
+        print(e)
+        return 1
+    for size, frames in report:
         where = None
         for frame in frames:
             if re.match(r"^0x[0-9a-f]+$", frame):

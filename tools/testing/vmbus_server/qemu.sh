@@ -68,8 +68,8 @@ vmbs_qemu_setup() {
 }
 
 # vmbs_qemu_build: build the modules in the release's build directory (see
-# vmbs_build_modules), with W=1 like lint.sh so that neither run makes the
-# other recompile.  Sets VMBS_BUILD.
+# vmbs_build_modules), with W=1 (lint.sh compiles from scratch in a
+# directory of its own, with sparse).  Sets VMBS_BUILD.
 vmbs_qemu_build() {
 	local log=$VMBS_RUN/build.log
 

@@ -147,6 +147,7 @@ vmbs_tg_steps_checkers() {
 	vmbs_tg_step canaries "echo canaries follow"
 	vmbs_tg_step canary_leak "insmod /modules/vmbus_server_canary.ko fault=leak && rmmod vmbus_server_canary && sleep 6 && echo scan > $kml && echo scan > $kml && cat $kml"
 	vmbs_tg_step canary_lock "insmod /modules/vmbus_server_canary.ko fault=lock && rmmod vmbus_server_canary"
+	vmbs_tg_step canary_vmalloc "insmod /modules/vmbus_server_canary.ko fault=vmalloc && rmmod vmbus_server_canary"
 }
 
 # The console up to the canaries: what the run itself is judged by.
@@ -185,6 +186,18 @@ vmbs_tg_no_leak() {
 		vmbs_log "$VMBS_SERIES kmemleak, known and excused: $(printf '%s\n' "$out" | sort | uniq -c | tr -s ' \n' ' ')"
 }
 
+# The parser that judged the run's scan finds the canary's leaks in the
+# canary's scan: it does not pass a report it cannot read.
+vmbs_tg_canary_parsed() {
+	local out
+
+	vmbs_qemu_step_output "${S[canary_leak]}" >"$VMBS_RUN/kmemleak-canary.txt"
+	out=$(python3 "$VMBS_ROOT/tools/testing/vmbus_server/kmemleak_report.py" \
+		"$VMBS_RUN/kmemleak-canary.txt" "$VMBS_RUN/kmemleak-loads.txt" \
+		"$VMBS_TK_INPUTS/known-leaks") && return 1
+	grep -c '^leak size 256: ' <<<"$out" >&2
+}
+
 vmbs_tg_check_checkers() {
 	vmbs_qemu_check "kmemleak scanned after unload: no leak" \
 		vmbs_tg_no_leak
@@ -192,9 +205,14 @@ vmbs_tg_check_checkers() {
 		vmbs_tg_no_splat
 	vmbs_qemu_check "canary: kmemleak reports deliberate leaks (one of eight at least)" \
 		vmbs_qemu_step_printed "${S[canary_leak]}" '^    (ca ){16} '
+	vmbs_qemu_check "canary: the leak report's parser names the deliberate leaks" \
+		vmbs_tg_canary_parsed
 	vmbs_qemu_check "canary: lockdep reports a deliberate lock inversion" \
 		vmbs_qemu_step_has "${S[canary_lock]}" \
 		'possible circular locking dependency detected'
+	vmbs_qemu_check "canary: KASAN reports a read past a vmalloc()ed object" \
+		vmbs_qemu_step_has "${S[canary_vmalloc]}" \
+		'BUG: KASAN: vmalloc-out-of-bounds in canary_init'
 	vmbs_qemu_check "guest finished all steps and powered off" \
 		vmbs_qemu_finished
 }
@@ -250,9 +268,30 @@ vmbs_tg_kunit() {
 	else
 		vmbs_qemu_report 1 "KUnit results parsed (see $VMBS_RUN/kunit-parse.log)"
 	fi
+	vmbs_qemu_check "KUnit output parsed without error, no fewer cases than the UML run's" \
+		vmbs_tg_kunit_complete
 	vmbs_qemu_check "vmbus_server_test and vmbus_server unloaded" \
 		vmbs_qemu_step_ok "${S[rmmod]}"
 	vmbs_tg_check_checkers
+}
+
+# kunit.py parse found no error in the guest's KTAP, and the guest ran
+# every case the UML run did (check.sh kunit, before this step): a run
+# that stopped early, or a suite that never started, would pass the
+# per-case lines otherwise.
+vmbs_tg_kunit_complete() {
+	local guest uml=$VMBS_CACHE/kunit.json
+
+	! grep -F '[ERROR]' "$VMBS_RUN/kunit-parse.log" >&2 || return 1
+	[ -s "$uml" ] || {
+		vmbs_log "no UML KUnit results ($uml) to compare with: run check.sh kunit first"
+		return 1
+	}
+	guest=$(grep -cE '^(ok|not ok|# skip) ' "$VMBS_RUN/kunit-results.txt")
+	uml=$(python3 "$VMBS_ROOT/tools/testing/vmbus_server/kunit_results.py" \
+		kunit "$uml" | grep -cE '^(ok|not ok|# skip) ')
+	vmbs_log "KUnit cases: $guest on the test kernel, $uml on UML"
+	[ "$guest" -ge "$uml" ]
 }
 
 # The relid the loopback module's device $1 has, from its devices file.

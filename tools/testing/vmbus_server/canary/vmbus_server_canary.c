@@ -6,8 +6,11 @@
  * show one at least after two scans: it misses an object while a stale copy
  * of its pointer survives anywhere it scans, and one such miss was seen);
  * "fault=lock" takes two mutexes in both orders
- * (lockdep must report a possible circular dependency).  A run loads it only after its
- * own verdict is in: lockdep stops checking after its first report.
+ * (lockdep must report a possible circular dependency); "fault=vmalloc"
+ * reads one byte past a vmalloc()ed object, inside its mapped page (KASAN
+ * must report it, which it does only with CONFIG_KASAN_VMALLOC: the rings
+ * and guest memory mappings are vmap()ed).  A run loads it only after its
+ * own verdict is in: lockdep and KASAN stop reporting after their first.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,14 +21,17 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 static char *fault = "";
 module_param(fault, charp, 0444);
-MODULE_PARM_DESC(fault, "leak or lock");
+MODULE_PARM_DESC(fault, "leak, lock or vmalloc");
 
 #define CANARY_LEAK_SIZE	256
 #define CANARY_LEAKS		8
 #define CANARY_LEAK_FILL	0xca
+/* Smaller than a page: the byte past it is mapped, only KASAN objects. */
+#define CANARY_VMALLOC_SIZE	100
 
 static DEFINE_MUTEX(canary_a);
 static DEFINE_MUTEX(canary_b);
@@ -81,6 +87,19 @@ static int __init canary_init(void)
 		mutex_unlock(&canary_a);
 		mutex_unlock(&canary_b);
 		pr_info("took two mutexes in both orders\n");
+		return 0;
+	}
+	if (!strcmp(fault, "vmalloc")) {
+		size_t past = CANARY_VMALLOC_SIZE;
+		u8 *p = vmalloc(CANARY_VMALLOC_SIZE);
+
+		if (!p)
+			return -ENOMEM;
+		/* Out of the compiler's sight: it would warn, not KASAN. */
+		OPTIMIZER_HIDE_VAR(past);
+		pr_info("read past a vmalloc()ed object: %u\n",
+			READ_ONCE(p[past]));
+		vfree(p);
 		return 0;
 	}
 	return -EINVAL;
