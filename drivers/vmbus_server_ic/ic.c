@@ -322,6 +322,26 @@ bool vmb_ic_ready(struct vmb_ic *ic, u32 *srv_version)
 	return ready;
 }
 
+/**
+ * vmb_ic_busy() - whether a request waits for its answer or is answered
+ * @ic: the service channel
+ *
+ * An answer is taken only while its request is pending, so a service
+ * that is the only sender of its requests may change what the next answer
+ * is checked against once this returned false, until it sends.
+ *
+ * Return: true while a request is pending or its answer is processed.
+ */
+bool vmb_ic_busy(struct vmb_ic *ic)
+{
+	bool busy;
+
+	spin_lock_bh(&ic->lock);
+	busy = ic->pending || ic->answering;
+	spin_unlock_bh(&ic->lock);
+	return busy;
+}
+
 void vmb_ic_counts(struct vmb_ic *ic, struct vmb_ic_counts *counts)
 {
 	spin_lock_bh(&ic->lock);

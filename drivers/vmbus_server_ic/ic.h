@@ -182,6 +182,7 @@ struct vmb_ic *vmb_ic_create(struct vmb_server_device *device,
 void vmb_ic_destroy(struct vmb_ic *ic);
 int vmb_ic_request(struct vmb_ic *ic, u16 type, const void *body, u32 len);
 bool vmb_ic_ready(struct vmb_ic *ic, u32 *srv_version);
+bool vmb_ic_busy(struct vmb_ic *ic);
 void vmb_ic_counts(struct vmb_ic *ic, struct vmb_ic_counts *counts);
 
 #endif /* _VMBUS_SERVER_IC_H */

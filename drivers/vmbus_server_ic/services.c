@@ -120,14 +120,19 @@ static int vmb_ts_control(struct vmb_ic_dev *dev, const void *in)
 
 /*
  * The sequence number counts before the send: the answer, which must carry
- * it plus one, may be processed before vmb_ic_request() returns.  Only
- * this work sends heartbeats, one at a time.
+ * it plus one, may be processed before vmb_ic_request() returns.  And only
+ * while no heartbeat waits for or is in its answer: the answer to the last
+ * one is checked against the number as it was (seen on two CPUs, 1 of 1103
+ * answers taken as wrong).  Only this work sends heartbeats, one at a
+ * time, so none can become pending meanwhile.
  */
 static int vmb_hb_periodic(struct vmb_ic_dev *dev)
 {
 	struct vmb_ic_heartbeat hb = {};
 	int ret;
 
+	if (vmb_ic_busy(dev->ic))
+		return -EBUSY;
 	spin_lock_bh(&dev->lock);
 	hb.seq = cpu_to_le64(++dev->seq);
 	spin_unlock_bh(&dev->lock);
