@@ -15,6 +15,7 @@
 #include "../channel.h"
 #include "../core.h"
 #include "../gpadl.h"
+#include "overlap.h"
 #include "sim_guest.h"
 
 static u64 total_rejected(const struct vmb_server *server)
@@ -360,6 +361,8 @@ struct churn {
 	int enable_errors;
 	/* Not when the server is destroyed midway: its counters go too. */
 	bool until_met;
+	/* Sides: the back-end, the guest, the destroy. */
+	struct vmb_overlap par;
 };
 
 /* A churn runs at least this many rounds and at most ten times more. */
@@ -389,8 +392,9 @@ static bool churn_backend_done(struct churn *c)
 {
 	if (c->rounds < CHURN_ROUNDS)
 		return false;
-	return c->rounds >= 10 * CHURN_ROUNDS || !c->until_met ||
-	       churn_met_all(c);
+	return c->rounds >= 10 * CHURN_ROUNDS ||
+	       (vmb_overlap_shown(&c->par) &&
+		(!c->until_met || churn_met_all(c)));
 }
 
 /*
@@ -405,14 +409,19 @@ static int churn_backend(void *data)
 	for (c->rounds = 0; !churn_backend_done(c); c->rounds++) {
 		struct vmb_channel *ch = c->channels[c->rounds % 4];
 		ktime_t until = ktime_add_ms(ktime_get(), 5);
-		int ret = vmb_server_channel_enable(ch);
+		int ret;
 
+		vmb_overlap_enter(&c->par, 0);
+		ret = vmb_server_channel_enable(ch);
+		vmb_overlap_exit(&c->par, 0);
 		if (ret)
 			c->enable_errors++;
 		while (!ret && !sim_is_open(ch) &&
 		       ktime_before(ktime_get(), until))
 			usleep_range(100, 200);
+		vmb_overlap_enter(&c->par, 0);
 		vmb_server_channel_disable(ch);
+		vmb_overlap_exit(&c->par, 0);
 	}
 	/* All: the guest polls it, and a wait must not consume it. */
 	complete_all(&c->done[0]);
@@ -433,6 +442,7 @@ static int churn_guest(void *data)
 	u32 relid;
 
 	for (i = 0; !completion_done(&c->done[0]); i++) {
+		vmb_overlap_enter(&c->par, 1);
 		if (i % 8 == 0) {
 			/* A new connection: old rescinds mean nothing. */
 			xchg(&sim->rescinded, 0);
@@ -446,18 +456,21 @@ static int churn_guest(void *data)
 			sim_gpadl(sim, relid, 8 * i + relid, 4);
 			sim_open(sim, relid, 8 * i + relid, 2, 0);
 		}
+		vmb_overlap_exit(&c->par, 1);
 		/*
 		 * A sleep, not cond_resched(): without preemption (UML) the
 		 * back-end runs only now, and a cond_resched() here was seen
 		 * never to yield to it.
 		 */
 		usleep_range(50, 100);
+		vmb_overlap_enter(&c->par, 1);
 		for (relid = 1; relid <= 4; relid++)
 			if (test_and_clear_bit(relid, &sim->rescinded))
 				sim_send_relid(sim, VMB_MSG_RELID_RELEASED,
 					       relid);
 		if (i % 8 == 7)
 			sim_send_type(sim, VMB_MSG_UNLOAD);
+		vmb_overlap_exit(&c->par, 1);
 	}
 	sim_send_type(sim, VMB_MSG_UNLOAD);
 	complete(&c->done[1]);
@@ -494,7 +507,9 @@ static void churn_run(struct kunit *test, bool destroy)
 	}
 	if (destroy) {
 		msleep(20);
+		vmb_overlap_enter(&c->par, 2);
 		sim_guest_destroy_now(sim);
+		vmb_overlap_exit(&c->par, 2);
 	}
 	/*
 	 * Neither side waits for the other, and both are bounded (the guest
@@ -503,6 +518,7 @@ static void churn_run(struct kunit *test, bool destroy)
 	 */
 	wait_for_completion(&c->done[0]);
 	wait_for_completion(&c->done[1]);
+	vmb_overlap_expect(test, &c->par);
 	if (destroy)
 		return;
 	KUNIT_EXPECT_EQ(test, c->enable_errors, 0);
@@ -547,6 +563,8 @@ struct race {
 	bool stop, destroying, destroyed;
 	struct completion done[2];
 	unsigned int calls[2], overlaps[2], enodev, closed;
+	/* Sides: deliver, transport ready, destroy. */
+	struct vmb_overlap par;
 };
 
 static void race_closed(struct vmb_channel *channel)
@@ -586,9 +604,12 @@ static int race_deliver(void *data)
 
 	while (!READ_ONCE(r->stop)) {
 		bool began_after = READ_ONCE(r->destroyed);
-		int ret = vmb_server_deliver_guest_message(r->server, 1, &msg,
-							   sizeof(msg));
+		int ret;
 
+		vmb_overlap_enter(&r->par, 0);
+		ret = vmb_server_deliver_guest_message(r->server, 1, &msg,
+						       sizeof(msg));
+		vmb_overlap_exit(&r->par, 0);
 		race_count(r, 0, began_after);
 		if (ret == -ENODEV)
 			r->enodev++;
@@ -605,7 +626,9 @@ static int race_ready(void *data)
 	while (!READ_ONCE(r->stop)) {
 		bool began_after = READ_ONCE(r->destroyed);
 
+		vmb_overlap_enter(&r->par, 1);
 		vmb_server_transport_ready(r->server);
+		vmb_overlap_exit(&r->par, 1);
 		race_count(r, 1, began_after);
 		cond_resched();
 	}
@@ -617,7 +640,7 @@ static void destroy_races_transport(struct kunit *test)
 {
 	struct sim_guest *sim = sim_guest_create(test);
 	struct race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	unsigned int posted_before, posted, posted_after, in_post, calls;
+	unsigned int posted_before, posted, posted_after, in_post, calls, ms;
 	struct vmb_channel *channel;
 	int ret;
 
@@ -641,8 +664,13 @@ static void destroy_races_transport(struct kunit *test)
 	calls = atomic_read(&sim->post_calls);
 	while (atomic_read(&sim->post_calls) == calls)
 		usleep_range(100, 200);
+	/* Up to 5 s for the calls to meet on two CPUs, as they go on. */
+	for (ms = 0; !vmb_overlap_shown(&r->par) && ms < 5000; ms += 20)
+		msleep(20);
 	WRITE_ONCE(r->destroying, true);
+	vmb_overlap_enter(&r->par, 2);
 	sim_guest_destroy_now(sim);
+	vmb_overlap_exit(&r->par, 2);
 	in_post = atomic_read(&sim->in_post);
 	posted = READ_ONCE(sim->posted);
 	WRITE_ONCE(r->destroyed, true);
@@ -663,6 +691,7 @@ static void destroy_races_transport(struct kunit *test)
 	KUNIT_EXPECT_GT(test, r->overlaps[0], 0);
 	KUNIT_EXPECT_GT(test, r->overlaps[1], 0);
 	KUNIT_EXPECT_GT(test, r->enodev, 0);
+	vmb_overlap_expect(test, &r->par);
 }
 
 static struct kunit_case vmb_hostile_cases[] = {

@@ -18,6 +18,7 @@
 
 #include "../channel.h"
 #include "guest_ring.h"
+#include "overlap.h"
 #include "sim_guest.h"
 
 /* The ring GPADL: 4 pages to the host (3 of data), 4 to the guest. */
@@ -71,6 +72,8 @@ struct pt {
 	u8 done_data[32];
 	u32 done_len;
 	void *done_context;
+	/* A concurrency test's: the packet callback is its side 1. */
+	struct vmb_overlap *par;
 };
 
 static u32 pt_sum(const u8 *data, u32 len)
@@ -82,12 +85,9 @@ static u32 pt_sum(const u8 *data, u32 len)
 	return h ^ len;
 }
 
-static void pt_process(struct vmb_channel *channel,
-		       struct vmb_server_packet *packet, const void *data,
-		       u32 len)
+static void pt_process_one(struct pt *pt, struct vmb_server_packet *packet,
+			   const void *data, u32 len)
 {
-	struct sim_guest *sim = vmb_server_channel_context(channel);
-	struct pt *pt = sim->backend;
 	unsigned int i;
 	int ret;
 
@@ -144,6 +144,20 @@ static void pt_process(struct vmb_channel *channel,
 	/* A completion cannot go out once the open ended meanwhile. */
 	if (ret != -ENOTCONN)
 		KUNIT_EXPECT_EQ(pt->test, ret, 0);
+}
+
+static void pt_process(struct vmb_channel *channel,
+		       struct vmb_server_packet *packet, const void *data,
+		       u32 len)
+{
+	struct sim_guest *sim = vmb_server_channel_context(channel);
+	struct pt *pt = sim->backend;
+
+	if (pt->par)
+		vmb_overlap_enter(pt->par, 1);
+	pt_process_one(pt, packet, data, len);
+	if (pt->par)
+		vmb_overlap_exit(pt->par, 1);
 }
 
 static void pt_batch(struct vmb_channel *channel, unsigned int count)
@@ -1800,6 +1814,7 @@ static void external_data_malformed(struct kunit *test)
 
 struct pt_sender {
 	struct pt *pt;
+	struct vmb_overlap *par;
 	u32 id;
 	int err;
 	unsigned int eagain;
@@ -1813,9 +1828,13 @@ static int pt_sender_fn(void *data)
 	int ret;
 
 	for (msg[1] = 0; msg[1] < PT_SENDS; msg[1]++) {
-		while ((ret = vmb_server_packet_send(s->pt->ch, msg, sizeof(msg),
-						     QUEUE, NULL, NULL)) ==
-		       -EAGAIN) {
+		for (;;) {
+			vmb_overlap_enter(s->par, s->id);
+			ret = vmb_server_packet_send(s->pt->ch, msg, sizeof(msg),
+						     QUEUE, NULL, NULL);
+			vmb_overlap_exit(s->par, s->id);
+			if (ret != -EAGAIN)
+				break;
 			s->eagain++;
 			usleep_range(50, 100);
 		}
@@ -1835,6 +1854,7 @@ static int pt_sender_fn(void *data)
 static void concurrent_senders(struct kunit *test)
 {
 	struct pt *pt = pt_open(test, 0);
+	struct vmb_overlap par = {};
 	struct pt_sender s[2] = {};
 	u32 next[2] = {}, msg[2], last = U32_MAX, switches = 0, got = 0;
 	unsigned int i, idle = 0;
@@ -1844,6 +1864,7 @@ static void concurrent_senders(struct kunit *test)
 
 	for (i = 0; i < 2; i++) {
 		s[i].pt = pt;
+		s[i].par = &par;
 		s[i].id = i;
 		init_completion(&s[i].done);
 		t = kthread_run(pt_sender_fn, &s[i], "pt-send%u", i);
@@ -1876,6 +1897,7 @@ static void concurrent_senders(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, got, 2 * PT_SENDS);
 	/* The premise: the two senders' packets interleaved. */
 	KUNIT_EXPECT_GT(test, switches, 0);
+	vmb_overlap_expect(test, &par);
 }
 
 struct pt_flood {
@@ -1885,6 +1907,8 @@ struct pt_flood {
 	unsigned int sent;
 	unsigned int at_end;	/* sent when the open ended */
 	struct completion done;
+	/* Sides: the guest's writes and signals, the back-end's callback. */
+	struct vmb_overlap par;
 };
 
 /* Packets the guest still writes once the open ended, room permitting. */
@@ -1910,6 +1934,7 @@ static int pt_flood_fn(void *data)
 	 */
 	while (!smp_load_acquire(&f->ended) ||
 	       (f->sent < f->at_end + PT_AFTER_END && tries++ < 1000)) {
+		vmb_overlap_enter(&f->par, 0);
 		if (gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, f->sent,
 			    payload, sizeof(payload)))
 			f->sent++;
@@ -1922,6 +1947,7 @@ static int pt_flood_fn(void *data)
 		}
 		if (server)
 			vmb_server_guest_signal(server, conn);
+		vmb_overlap_exit(&f->par, 0);
 		usleep_range(20, 50);
 	}
 	complete(&f->done);
@@ -1951,11 +1977,15 @@ static void end_during_traffic(struct kunit *test)
 	struct pt *pt = pt_open(test, 0);
 	struct pt_flood f = { .pt = pt };
 	struct task_struct *t;
+	unsigned int ms;
 
 	init_completion(&f.done);
+	pt->par = &f.par;
 	t = kthread_run(pt_flood_fn, &f, "pt-flood");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
-	while (READ_ONCE(pt->received) < 50)
+	/* 50 packets taken, and up to 5 s for the sides to meet. */
+	for (ms = 0; READ_ONCE(pt->received) < 50 ||
+	     (!vmb_overlap_shown(&f.par) && ms < 5000); ms++)
 		usleep_range(1000, 2000);
 	if (*cut == PT_CUT_CLOSE) {
 		pt_close(pt);
@@ -1976,6 +2006,7 @@ static void end_during_traffic(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pt->ch->dp.mapped);
 	KUNIT_EXPECT_EQ(test, vmb_server_packet_send(pt->ch, "x", 1, 0, NULL,
 						     NULL), -ENOTCONN);
+	vmb_overlap_expect(test, &f.par);
 }
 
 /* A file that polls like an eventfd: readable once signalled. */

@@ -67,7 +67,9 @@ python3 "$VMBS_ROOT/tools/testing/vmbus_server/kunit_results.py" kunit "$json"
 # KASAN reports fail the running test; lockdep and WARN splats do not.
 # Only what follows the first KTAP line counts: UML's own boot warns about
 # its virtio PCI emulation before any test runs.
-if sed -n '/^KTAP version/,$p' "$build/test.log" |
+# No KTAP at all is no clean log.
+if ! grep -q '^KTAP version' "$build/test.log" ||
+   sed -n '/^KTAP version/,$p' "$build/test.log" |
 	grep -E 'WARNING:|BUG:|possible circular locking|possible recursive locking|inconsistent lock state|Oops' >&2; then
 	echo "not ok kunit: kernel log clean"
 	exit 1

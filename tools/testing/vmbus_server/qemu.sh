@@ -244,6 +244,8 @@ vmbs_qemu_finished() {
 vmbs_qemu_no_splat() {
 	local splats
 
+	# No console from the guest: nothing to judge, not a clean run.
+	grep -q '^@@VMBS init ' "$VMBS_RUN/console.txt" || return 1
 	splats=$(vmbs_qemu_splats)
 	[ -z "$splats" ] && return 0
 	vmbs_log "kernel splat in $VMBS_RUN/console.log:"

@@ -155,9 +155,11 @@ vmbs_tg_before_canaries() {
 	sed "/^@@VMBS begin ${S[canaries]} /,\$d" "$VMBS_RUN/console.txt"
 }
 
+# A console without the guest's first line is no evidence of a clean run.
 vmbs_tg_no_splat() {
 	local splats
 
+	grep -q '^@@VMBS init ' "$VMBS_RUN/console.txt" || return 1
 	splats=$(vmbs_tg_before_canaries | grep -E "$VMBS_TG_SPLATS" || true)
 	[ -z "$splats" ] && return 0
 	vmbs_log "kernel report in $VMBS_RUN/console.log:"
@@ -235,8 +237,10 @@ vmbs_tg_build_check() {
 		vmbs_tg_build_clean
 }
 
+# The build ran (an empty or missing log would have no warning either).
 vmbs_tg_build_clean() {
-	! grep -E 'warning:|error:' "$VMBS_RUN/build.log" >&2
+	grep -q 'Entering directory' "$VMBS_RUN/build.log" &&
+		! grep -E 'warning:|error:' "$VMBS_RUN/build.log" >&2
 }
 
 # The KUnit suites on the SMP debug kernel.
@@ -321,7 +325,8 @@ vmbs_tg_channel() {
 # Released: the disabled channel gave its relid back, so the server no
 # longer lists it.
 vmbs_tg_released() {
-	! vmbs_qemu_step_printed "$1" "^channel relid $2 "
+	vmbs_qemu_step_printed "$1" '^connection: ' &&
+		! vmbs_qemu_step_printed "$1" "^channel relid $2 "
 }
 
 # Many pages in the open channel's ring GPADL: more than one message holds.
@@ -391,6 +396,7 @@ vmbs_tg_gpa_gpadls() {
 			grep -cE "^gpadl 0x[0-9a-f]+ relid $relid: ")" -eq 1 ] &&
 		vmbs_qemu_step_printed "$1" \
 			"^gpadl 0x[0-9a-f]+ relid $relid: created, ring of a channel, " &&
+		vmbs_qemu_step_printed "$2" '^gpadls: ' &&
 		! vmbs_qemu_step_output "$2" |
 			grep -E "^gpadl 0x[0-9a-f]+ relid $relid: " >&2
 }
@@ -442,6 +448,19 @@ vmbs_tg_screen() {
 	vmbs_qemu_step_output "$1" |
 		"$VMBS_ROOT/tools/testing/vmbus_server/screen_png.py" \
 			"$VMBS_RUN/screen.png" >&2
+}
+
+# At step $1 the channel named $2 targets VP 1 and the transport's
+# signals to VP 1 grew during the step.
+vmbs_tg_moved_to_vp1() {
+	local out before after
+
+	out=$(vmbs_qemu_step_output "$1")
+	before=$(sed -n 's/^vp 1 signals before //p' <<<"$out")
+	after=$(sed -n 's/^vp 1 signals after //p' <<<"$out")
+	echo "signals to VP 1: $before before the keys, $after after" >&2
+	grep -A4 "^  name \"$2\" " <<<"$out" | grep -q ' target vp 1$' &&
+		[ "${after:-0}" -gt "${before:-0}" ]
 }
 
 # The hostile guest's line for device kind $2 at step $1 names how many
@@ -564,8 +583,13 @@ vmbs_tg_scenarios() {
 	vmbs_tg_step testdev_rmmod "rmmod vmbus_server_testdev && vmbs-guest wait-gone $td && vmbs-guest wait-released $srv && cat $srv && dmesg | grep 'vmbus_server_testdev: '"
 	# The keyboard of vmbus_server_kbd.ko: the host types, the guest's
 	# evdev reader sets the pace.  The device goes while hyperv_keyboard
-	# is bound: the guest driver sees the rescind.
-	vmbs_tg_step kbd "insmod /modules/vmbus_server_kbd.ko && echo 'device-add $kbtype $kbt' > $lb/control && modprobe hyperv_keyboard && vmbs-guest wait-bound $kbt hyperv_keyboard && vmbs-guest kbd-status $kbt && vmbs-guest type-keys ${kbt%%-*} $kbt $VMBS_TG_KEYS && vmbs-guest kbd-status $kbt && cat $srv"
+	# is bound: the guest driver sees the rescind.  With two vCPUs the
+	# guest first moves the channel to vCPU 1 as a user does (its sysfs
+	# cpu file: MODIFYCHANNEL), and the keys come after.
+	local move=
+	[ "$VMBS_QEMU_SMP" -lt 2 ] ||
+		move="echo 1 > $bus/$kbt/channels/*/cpu && echo \"vp 1 signals before \$(sed -n 's/^signals_out_vp 1 //p' $lb/stats)\" && "
+	vmbs_tg_step kbd "insmod /modules/vmbus_server_kbd.ko && echo 'device-add $kbtype $kbt' > $lb/control && modprobe hyperv_keyboard && vmbs-guest wait-bound $kbt hyperv_keyboard && vmbs-guest kbd-status $kbt && ${move}vmbs-guest type-keys ${kbt%%-*} $kbt $VMBS_TG_KEYS && vmbs-guest kbd-status $kbt && echo \"vp 1 signals after \$(sed -n 's/^signals_out_vp 1 //p' $lb/stats)\" && cat $srv"
 	vmbs_tg_step kbd_remove "echo 'device-remove $kbt' > $lb/control && vmbs-guest wait-gone $kbt && vmbs-guest wait-released $srv && rmmod vmbus_server_kbd && rmmod hyperv_keyboard"
 	# Synthetic video (vmbus_server_video.ko) at 640x480: 8 MiB (2 MiB
 	# optional) of VRAM, then 16 MiB, then 128 MiB, more than the 64 MiB
@@ -701,6 +725,9 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "keyboard: the device counts $((2 * VMBS_TG_KEYS)) key events sent and no message of the guest rejected" \
 		vmbs_qemu_step_printed "${S[kbd]}" \
 		"^flags 1 version 65536 requests 1 rejected 0 opens 1 leds 0 led_updates 0 keys $((2 * VMBS_TG_KEYS))\$"
+	[ "$VMBS_QEMU_SMP" -lt 2 ] ||
+		vmbs_qemu_check "keyboard: moved to vCPU 1 by the guest (MODIFYCHANNEL), its keys still arrive and the host's signals go to VP 1" \
+			vmbs_tg_moved_to_vp1 "${S[kbd]}" keyboard
 	vmbs_qemu_check "keyboard: its data path did not fail" \
 		vmbs_tg_no_dp_fault "${S[kbd]}"
 	vmbs_qemu_check "keyboard: the device is removed under the bound guest driver, vmbus_server_kbd unloads" \

@@ -75,6 +75,8 @@ MODULE_PARM_DESC(extra, "Further channels of the test type, no guest driver bind
 #define LB_MAX_PENDING		1024
 /* Channels one loopback server offers: every relid the server has. */
 #define LB_MAX_DEVICES		2047
+/* VPs whose signals the stats count one by one: the test runs use two. */
+#define LB_COUNTED_VPS		4
 /* Connection ids the server gives channels: 0x10000 + relid. */
 #define LB_CONN_ID_BASE		0x10000
 /* Bytes of a device-control's input: a line of the control file. */
@@ -174,6 +176,8 @@ static struct {
 	atomic_long_t stats[LB_STAT_COUNT];
 	/* HvSignalEvent per channel connection id, the rest in [0]. */
 	atomic_long_t signals[LB_MAX_DEVICES + 1];
+	/* The host's signals per target VP, the higher ones not counted. */
+	atomic_long_t signals_to_vp[LB_COUNTED_VPS];
 } lb;
 
 static void lb_count(enum lb_stat stat)
@@ -246,6 +250,8 @@ static void lb_signal_guest(struct vmb_server *server, u32 child_relid,
 		return;
 	sync_set_bit(child_relid, flags[READ_ONCE(lb.msg_sint)].flags);
 	lb_count(LB_SIGNALS_OUT);
+	if (target_vp < LB_COUNTED_VPS)
+		atomic_long_inc(&lb.signals_to_vp[target_vp]);
 	hv_loopback_raise(target_vp);
 }
 
@@ -792,6 +798,9 @@ static int lb_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < LB_STAT_COUNT; i++)
 		seq_printf(m, "%s %ld\n", lb_stat_names[i],
 			   atomic_long_read(&lb.stats[i]));
+	for (i = 0; i < LB_COUNTED_VPS; i++)
+		seq_printf(m, "signals_out_vp %u %ld\n", i,
+			   atomic_long_read(&lb.signals_to_vp[i]));
 	for (i = 1; i <= LB_MAX_DEVICES; i++) {
 		n = atomic_long_read(&lb.signals[i]);
 		if (n)
