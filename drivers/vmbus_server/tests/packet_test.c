@@ -1815,6 +1815,7 @@ static void external_data_malformed(struct kunit *test)
 struct pt_sender {
 	struct pt *pt;
 	struct vmb_overlap *par;
+	const bool *go;		/* both threads exist */
 	u32 id;
 	int err;
 	unsigned int eagain;
@@ -1825,8 +1826,16 @@ static int pt_sender_fn(void *data)
 {
 	struct pt_sender *s = data;
 	u32 msg[2] = { s->id };
+	unsigned int ms;
 	int ret;
 
+	/*
+	 * Both start together, or after a second: the second thread takes
+	 * a while to create, and a sender alone meets nobody (42 of 5255
+	 * entries met the other sender on another CPU without this).
+	 */
+	for (ms = 0; !smp_load_acquire(s->go) && ms < 1000; ms++)
+		usleep_range(1000, 2000);
 	for (msg[1] = 0; msg[1] < PT_SENDS; msg[1]++) {
 		for (;;) {
 			vmb_overlap_enter(s->par, s->id);
@@ -1856,6 +1865,7 @@ static void concurrent_senders(struct kunit *test)
 	struct pt *pt = pt_open(test, 0);
 	struct vmb_overlap par = {};
 	struct pt_sender s[2] = {};
+	bool go = false;
 	u32 next[2] = {}, msg[2], last = U32_MAX, switches = 0, got = 0;
 	unsigned int i, idle = 0;
 	struct task_struct *t;
@@ -1865,11 +1875,14 @@ static void concurrent_senders(struct kunit *test)
 	for (i = 0; i < 2; i++) {
 		s[i].pt = pt;
 		s[i].par = &par;
+		s[i].go = &go;
 		s[i].id = i;
 		init_completion(&s[i].done);
 		t = kthread_run(pt_sender_fn, &s[i], "pt-send%u", i);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
 	}
+	/* Release: the senders' setup is seen before the start. */
+	smp_store_release(&go, true);
 	while (got < 2 * PT_SENDS && idle < 5000) {
 		if (pt_guest_recv(pt, (u8 *)msg, sizeof(msg), &type, &flags,
 				  &id) < 0) {
