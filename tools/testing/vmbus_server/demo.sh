@@ -25,16 +25,13 @@ vmbs_demo_show() {
 		sed 's/^/    /' || true
 }
 
-# Instances of the device modules' devices.
-VMBS_DEMO_HB=5ee1de00-0000-4000-8000-0000000000b1
-VMBS_DEMO_TS=5ee1de00-0000-4000-8000-0000000000b2
-VMBS_DEMO_KBD=5ee1de00-0000-4000-8000-0000000000b3
-VMBS_DEMO_VIDEO=5ee1de00-0000-4000-8000-0000000000b4
-
 vmbs_demo() {
 	local param params=() lb=$VMBS_TG_LB srv=$VMBS_TG_SERVER status=0
-	local hb=$VMBS_DEMO_HB ts=$VMBS_DEMO_TS kbd=$VMBS_DEMO_KBD
-	local vd=$VMBS_DEMO_VIDEO png
+	# Instances of the device modules' devices.
+	local hb=5ee1de00-0000-4000-8000-0000000000b1
+	local ts=5ee1de00-0000-4000-8000-0000000000b2
+	local kbd=5ee1de00-0000-4000-8000-0000000000b3
+	local vd=5ee1de00-0000-4000-8000-0000000000b4 png
 
 	for param in "$@"; do
 		[[ $param =~ ^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.,:@+-]*$ ]] ||

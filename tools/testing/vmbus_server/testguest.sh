@@ -586,10 +586,10 @@ vmbs_tg_scenarios() {
 	# is bound: the guest driver sees the rescind.  With two vCPUs the
 	# guest first moves the channel to vCPU 1 as a user does (its sysfs
 	# cpu file: MODIFYCHANNEL), and the keys come after.
-	local move=
+	local move='' vp1="\$(sed -n 's/^signals_out_vp 1 //p' $lb/stats)"
 	[ "$VMBS_QEMU_SMP" -lt 2 ] ||
-		move="for c in $bus/$kbt/channels/*/cpu; do echo 1 > \$c; done && grep -H . $bus/$kbt/channels/*/cpu && echo \"vp 1 signals before \$(sed -n 's/^signals_out_vp 1 //p' $lb/stats)\" && "
-	vmbs_tg_step kbd "insmod /modules/vmbus_server_kbd.ko && echo 'device-add $kbtype $kbt' > $lb/control && modprobe hyperv_keyboard && vmbs-guest wait-bound $kbt hyperv_keyboard && vmbs-guest kbd-status $kbt && ${move}vmbs-guest type-keys ${kbt%%-*} $kbt $VMBS_TG_KEYS && vmbs-guest kbd-status $kbt && echo \"vp 1 signals after \$(sed -n 's/^signals_out_vp 1 //p' $lb/stats)\" && cat $srv"
+		move="for c in $bus/$kbt/channels/*/cpu; do echo 1 > \$c; done && grep -H . $bus/$kbt/channels/*/cpu && echo \"vp 1 signals before $vp1\" && "
+	vmbs_tg_step kbd "insmod /modules/vmbus_server_kbd.ko && echo 'device-add $kbtype $kbt' > $lb/control && modprobe hyperv_keyboard && vmbs-guest wait-bound $kbt hyperv_keyboard && vmbs-guest kbd-status $kbt && ${move}vmbs-guest type-keys ${kbt%%-*} $kbt $VMBS_TG_KEYS && vmbs-guest kbd-status $kbt && echo \"vp 1 signals after $vp1\" && cat $srv"
 	vmbs_tg_step kbd_remove "echo 'device-remove $kbt' > $lb/control && vmbs-guest wait-gone $kbt && vmbs-guest wait-released $srv && rmmod vmbus_server_kbd && rmmod hyperv_keyboard"
 	# Synthetic video (vmbus_server_video.ko) at 640x480: 8 MiB (2 MiB
 	# optional) of VRAM, then 16 MiB, then 128 MiB, more than the 64 MiB
