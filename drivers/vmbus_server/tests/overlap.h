@@ -24,6 +24,7 @@ struct vmb_overlap {
 	struct task_struct *inside[VMB_OVERLAP_SIDES];
 	atomic_t entries;
 	atomic_t met;		/* entries that found another side running */
+	atomic_t met_by[VMB_OVERLAP_SIDES];	/* ... per entering side */
 };
 
 /* Whether task @t runs on a CPU other than @cpu right now. */
@@ -55,6 +56,7 @@ static inline void vmb_overlap_enter(struct vmb_overlap *o, unsigned int side)
 		t = READ_ONCE(o->inside[i]);
 		if (i != side && t && vmb_overlap_running_elsewhere(t, cpu)) {
 			atomic_inc(&o->met);
+			atomic_inc(&o->met_by[side]);
 			break;
 		}
 	}
@@ -74,6 +76,13 @@ static inline bool vmb_overlap_shown(struct vmb_overlap *o)
 }
 
 /* The premise of a concurrency test: on SMP, two CPUs were inside at once. */
+/* An entry of @side found another side running on another CPU. */
+static inline bool vmb_overlap_met_by(struct vmb_overlap *o,
+				      unsigned int side)
+{
+	return num_online_cpus() < 2 || atomic_read(&o->met_by[side]) > 0;
+}
+
 static inline void vmb_overlap_expect(struct kunit *test,
 				      struct vmb_overlap *o)
 {

@@ -17,64 +17,11 @@
 #include <linux/unaligned.h>
 
 #include "../channel.h"
-#include "guest_ring.h"
 #include "overlap.h"
-#include "sim_guest.h"
+#include "packet_test.h"
 
-/* The ring GPADL: 4 pages to the host (3 of data), 4 to the guest. */
-#define PKT_PAGES	8
-#define PKT_OFFSET	4
-#define PKT_RING_SIZE	((PKT_OFFSET - 1) * PAGE_SIZE)
-#define PKT_MAX_PACKETS	512
 #define REQ		VMB_PACKET_FLAG_COMPLETION_REQUESTED
 #define QUEUE		VMB_SERVER_SEND_QUEUE
-
-struct pt {
-	struct kunit *test;
-	struct sim_guest *sim;
-	struct vmb_channel *ch;
-	u32 relid;
-	struct guest_ring to_host;
-	struct guest_ring to_guest;
-
-	/* The back-end. */
-	spinlock_t lock;
-	bool hold;			/* keep packets, complete later */
-	bool fail_next;			/* fail the next packet */
-	struct vmb_server_packet *held[PKT_MAX_PACKETS];
-	const u8 *held_data[PKT_MAX_PACKETS];
-	unsigned int nr_held;
-	unsigned int received;
-	unsigned int batches;
-	u32 lens[PKT_MAX_PACKETS];
-	u32 sums[PKT_MAX_PACKETS];
-	u8 reply[32];			/* completion payload */
-	u32 reply_len;
-	/* Complete what is held when the next packet comes. */
-	bool complete_on_next;
-	/* The opened callback maps GPADL @map_id, then refuses the open. */
-	u32 map_id;
-	int map_ret;
-	/* Map each packet's external data, note it, unmap it (or keep it). */
-	bool map_external;
-	bool keep_maps;
-	unsigned int maps_ok;
-	unsigned int maps_nospc;
-	int ext_ret;
-	unsigned int ext_ranges;
-	u32 ext_len[4];
-	u8 ext_head[4][8];
-	u8 ext_tail[4];
-
-	/* Sends asking for a completion. */
-	unsigned int done_calls;
-	int done_status;
-	u8 done_data[32];
-	u32 done_len;
-	void *done_context;
-	/* A concurrency test's: the packet callback is its side 1. */
-	struct vmb_overlap *par;
-};
 
 static u32 pt_sum(const u8 *data, u32 len)
 {
@@ -193,14 +140,14 @@ static void pt_done(struct vmb_channel *channel, void *context, int status,
  * Not flush then work_pending(): a run queued by the last one may already
  * be running, no longer pending, when the flush returns.
  */
-static void pt_flush(struct pt *pt)
+void pt_flush(struct pt *pt)
 {
 	while (flush_work(&pt->ch->dp.work))
 		;
 }
 
 /* The guest signals the channel; the host works until it is done. */
-static void pt_signal(struct pt *pt)
+void pt_signal(struct pt *pt)
 {
 	vmb_server_guest_signal(pt->sim->server,
 				vmb_server_channel_connection_id(pt->ch));
@@ -218,8 +165,8 @@ static void pt_kick(struct pt *pt, unsigned int *seen)
 	pt_signal(pt);
 }
 
-static bool pt_guest_send(struct pt *pt, u16 type, u16 flags, u64 trans_id,
-			  const u8 *data, u32 len)
+bool pt_guest_send(struct pt *pt, u16 type, u16 flags, u64 trans_id,
+		   const u8 *data, u32 len)
 {
 	unsigned int seen = pt->to_host.signals + pt->to_guest.signals;
 	bool ok = gr_send(&pt->to_host, type, flags, trans_id, data, len);
@@ -228,8 +175,8 @@ static bool pt_guest_send(struct pt *pt, u16 type, u16 flags, u64 trans_id,
 	return ok;
 }
 
-static int pt_guest_recv(struct pt *pt, u8 *out, u32 room, u16 *type,
-			 u16 *flags, u64 *trans_id)
+int pt_guest_recv(struct pt *pt, u8 *out, u32 room, u16 *type,
+		  u16 *flags, u64 *trans_id)
 {
 	unsigned int seen = pt->to_host.signals + pt->to_guest.signals;
 	int ret = gr_recv(pt->test, &pt->to_guest, out, room, type, flags,
@@ -279,13 +226,13 @@ static struct pt *pt_create_with(struct kunit *test, u32 max_packet,
 	return pt;
 }
 
-static struct pt *pt_create(struct kunit *test, u32 max_packet)
+struct pt *pt_create(struct kunit *test, u32 max_packet)
 {
 	return pt_create_with(test, max_packet, NULL, &pt_callbacks);
 }
 
 /* The guest creates the ring GPADL and sets its rings up; not opened. */
-static u32 pt_ring_gpadl(struct pt *pt)
+u32 pt_ring_gpadl(struct pt *pt)
 {
 	struct sim_guest *sim = pt->sim;
 	u32 id = 0x100 + sim->next_frame;
@@ -304,7 +251,7 @@ static u32 pt_ring_gpadl(struct pt *pt)
 	return id;
 }
 
-static void pt_open_gpadl(struct pt *pt, u32 id)
+void pt_open_gpadl(struct pt *pt, u32 id)
 {
 	KUNIT_ASSERT_EQ(pt->test, sim_open(pt->sim, pt->relid, id, PKT_OFFSET,
 					   0), 0);
@@ -313,7 +260,7 @@ static void pt_open_gpadl(struct pt *pt, u32 id)
 	pt_flush(pt);
 }
 
-static struct pt *pt_open(struct kunit *test, u32 max_packet)
+struct pt *pt_open(struct kunit *test, u32 max_packet)
 {
 	struct pt *pt = pt_create(test, max_packet);
 
@@ -321,7 +268,7 @@ static struct pt *pt_open(struct kunit *test, u32 max_packet)
 	return pt;
 }
 
-static void pt_close(struct pt *pt)
+void pt_close(struct pt *pt)
 {
 	KUNIT_ASSERT_EQ(pt->test, sim_send_relid(pt->sim, VMB_MSG_CLOSECHANNEL,
 						 pt->relid), 0);
@@ -1428,7 +1375,7 @@ static void fuzz_open_channel(struct kunit *test)
 /* --- guest memory mapped for the back-end --------------------------------- */
 
 /* Fill a frame of guest memory with a pattern the test can recognize. */
-static void pt_fill_frame(struct pt *pt, unsigned int frame, u8 seed)
+void pt_fill_frame(struct pt *pt, unsigned int frame, u8 seed)
 {
 	u8 *p = page_address(sim_frame_page(pt->sim, frame));
 	unsigned int i;
@@ -1658,19 +1605,7 @@ static void map_ended_by_destroy(struct kunit *test)
 			-ENOTCONN);
 }
 
-/* A GPA-direct packet: header of ranges, then the payload. */
-struct pt_gpa {
-	__le32 reserved;
-	__le32 range_count;
-	__le32 count0;
-	__le32 offset0;
-	__le64 pfn0;
-	__le32 count1;
-	__le32 offset1;
-	__le64 pfn1[2];
-} __packed;
-
-static void pt_gpa_init(struct pt_gpa *g, u64 pfn)
+void pt_gpa_init(struct pt_gpa *g, u64 pfn)
 {
 	*g = (struct pt_gpa) {
 		.range_count = cpu_to_le32(2),
@@ -2036,6 +1971,174 @@ static void end_during_traffic(struct kunit *test)
 	vmb_overlap_expect(test, &f.par);
 }
 
+/*
+ * Back-end threads at work while the open ends: one sends packets that
+ * ask for a completion (the guest never answers, so the end must call each
+ * done callback, and exactly once) and tries again while the ring or the
+ * completion slots are full, one maps and unmaps guest memory.  Both go on against the ended
+ * channel, which refuses them.
+ */
+#define PT_RACE_SENDS	4096
+/* Maps the mapper made before the end comes. */
+#define PT_RACE_MAPS	50
+
+struct pt_race {
+	struct pt *pt;
+	bool stop;
+	atomic_t *done;		/* done calls per send */
+	bool *accepted;		/* the send took its done callback */
+	unsigned int sends, maps, maps_after;
+	int map_err;		/* the last refused map's error */
+	struct completion sender_done, mapper_done;
+	/* Sides: 0 the sender, 1 the mapper, 2 the end. */
+	struct vmb_overlap par;
+};
+
+static void pt_race_done(struct vmb_channel *channel, void *context,
+			 int status, const void *data, u32 len)
+{
+	atomic_inc(context);
+}
+
+static int pt_race_send_fn(void *data)
+{
+	struct pt_race *r = data;
+	int ret;
+
+	while (!READ_ONCE(r->stop)) {
+		if (r->sends < PT_RACE_SENDS) {
+			vmb_overlap_enter(&r->par, 0);
+			ret = vmb_server_packet_send(r->pt->ch, "race", 4, 0,
+						     pt_race_done,
+						     &r->done[r->sends]);
+			vmb_overlap_exit(&r->par, 0);
+			/*
+			 * Refused while open (the ring or the completion
+			 * slots are full): the same slot again.
+			 */
+			if (!ret || ret == -ENOTCONN)
+				r->accepted[r->sends++] = !ret;
+		}
+		cond_resched();
+	}
+	complete(&r->sender_done);
+	return 0;
+}
+
+static int pt_race_map_fn(void *data)
+{
+	struct pt_race *r = data;
+	u64 gpa = (u64)(SIM_GPFN_BASE + 200) * PAGE_SIZE + 100;
+	struct vmb_server_mapping *map;
+	int ret;
+
+	while (!READ_ONCE(r->stop)) {
+		vmb_overlap_enter(&r->par, 1);
+		ret = vmb_server_channel_map_gpa(r->pt->ch, gpa, 5000, &map);
+		if (!ret) {
+			r->maps++;
+			READ_ONCE(*(u8 *)map->ranges[0].addr);
+			vmb_server_unmap(map);
+		} else {
+			r->map_err = ret;
+		}
+		vmb_overlap_exit(&r->par, 1);
+		cond_resched();
+	}
+	complete(&r->mapper_done);
+	return 0;
+}
+
+static const enum pt_end pt_race_ends[] = {
+	PKT_END_CLOSE, PKT_END_DISABLE, PKT_END_RESET, PKT_END_DESTROY,
+};
+
+KUNIT_ARRAY_PARAM(pt_race_end, pt_race_ends, pt_end_desc);
+
+static void backend_races_end(struct kunit *test)
+{
+	const enum pt_end *end = test->param_value;
+	struct pt *pt = pt_open(test, 0);
+	struct pt_race r = { .pt = pt };
+	unsigned int i, accepted = 0, wrong = 0, ms, maps_before;
+	struct task_struct *t;
+
+	r.done = kunit_kcalloc(test, PT_RACE_SENDS, sizeof(*r.done),
+			       GFP_KERNEL);
+	r.accepted = kunit_kcalloc(test, PT_RACE_SENDS, sizeof(*r.accepted),
+				   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r.done);
+	KUNIT_ASSERT_NOT_NULL(test, r.accepted);
+	init_completion(&r.sender_done);
+	init_completion(&r.mapper_done);
+	t = kthread_run(pt_race_send_fn, &r, "pt-race-send");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	t = kthread_run(pt_race_map_fn, &r, "pt-race-map");
+	if (IS_ERR(t)) {
+		WRITE_ONCE(r.stop, true);
+		wait_for_completion(&r.sender_done);
+		KUNIT_FAIL(test, "no mapper thread");
+		return;
+	}
+	/* The threads at work a while: the end comes amid their calls. */
+	for (ms = 0; ms < 2000 && (READ_ONCE(r.maps) < PT_RACE_MAPS ||
+				   !READ_ONCE(r.sends)); ms++)
+		usleep_range(1000, 2000);
+	/*
+	 * The end begins while a back-end thread runs on another CPU:
+	 * tried for up to 2 s (the threads share two CPUs with this one).
+	 */
+	for (ms = 0;; ms++) {
+		maps_before = READ_ONCE(r.maps);
+		vmb_overlap_enter(&r.par, 2);
+		if (vmb_overlap_met_by(&r.par, 2) || ms == 2000)
+			break;
+		vmb_overlap_exit(&r.par, 2);
+		usleep_range(1000, 2000);
+	}
+	switch (*end) {
+	case PKT_END_CLOSE:
+		pt_close(pt);
+		break;
+	case PKT_END_DISABLE:
+		vmb_server_channel_disable(pt->ch);
+		break;
+	case PKT_END_RESET:
+		KUNIT_EXPECT_EQ(test, vmb_server_reset(pt->sim->server), 0);
+		break;
+	default:
+		sim_guest_destroy_now(pt->sim);
+		break;
+	}
+	vmb_overlap_exit(&r.par, 2);
+	/* The threads go on a little against the ended channel. */
+	msleep(20);
+	r.maps_after = r.maps;
+	msleep(20);
+	WRITE_ONCE(r.stop, true);
+	wait_for_completion(&r.sender_done);
+	wait_for_completion(&r.mapper_done);
+	sim_settle(pt->sim);
+
+	for (i = 0; i < r.sends; i++) {
+		accepted += r.accepted[i];
+		wrong += atomic_read(&r.done[i]) != r.accepted[i];
+	}
+	kunit_info(test, "%u sends, %u accepted, %u done callbacks not exactly once; %u maps (%u before the end), the last refused with %d\n",
+		   r.sends, accepted, wrong, r.maps, maps_before, r.map_err);
+	KUNIT_EXPECT_GT(test, accepted, 0);
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+	KUNIT_EXPECT_GE(test, maps_before, PT_RACE_MAPS);
+	/* Nothing mapped once the end returned. */
+	KUNIT_EXPECT_EQ(test, r.maps, r.maps_after);
+	KUNIT_EXPECT_EQ(test, r.map_err, -ENOTCONN);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pt->ch->mappings));
+	vmb_overlap_expect(test, &r.par);
+	KUNIT_EXPECT_TRUE_MSG(test, vmb_overlap_met_by(&r.par, 2),
+			      "the end never began beside a back-end call");
+}
+
 /* A file that polls like an eventfd: readable once signalled. */
 struct pt_kick {
 	wait_queue_head_t wq;
@@ -2197,6 +2300,7 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE_SLOW(concurrent_senders),
 	KUNIT_CASE_PARAM_ATTR(end_during_traffic, pt_cut_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM(backend_races_end, pt_race_end_gen_params),
 	{}
 };
 

@@ -172,7 +172,7 @@ static void sim_signal_guest(struct vmb_server *server, u32 child_relid,
 	atomic_inc(&sim->signals);
 }
 
-static const struct vmb_server_transport_ops sim_ops = {
+const struct vmb_server_transport_ops sim_ops = {
 	.post_message = sim_post_message,
 	.signal_guest = sim_signal_guest,
 	.pin_guest_pages = sim_pin,
@@ -261,6 +261,15 @@ struct sim_guest *sim_guest_create(struct kunit *test)
 	ret = kunit_add_action_or_reset(test, sim_teardown_action, sim);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return sim;
+}
+
+/*
+ * End it all now, as the end of the test would: server, channels, and the
+ * check that nothing of the guest's stays pinned.
+ */
+void sim_guest_release(struct sim_guest *sim)
+{
+	kunit_release_action(sim->test, sim_teardown_action, sim);
 }
 
 /* Destroy the server now; the channels stay until the test ends. */

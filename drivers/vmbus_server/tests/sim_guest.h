@@ -95,6 +95,7 @@ struct sim_guest {
 
 struct sim_guest *sim_guest_create(struct kunit *test);
 void sim_guest_destroy_now(struct sim_guest *sim);
+void sim_guest_release(struct sim_guest *sim);
 struct vmb_channel *sim_channel(struct sim_guest *sim, u8 instance);
 struct vmb_channel *sim_channel_enabled(struct sim_guest *sim, u8 instance);
 void sim_channel_free_now(struct sim_guest *sim, struct vmb_channel *channel);
@@ -125,6 +126,8 @@ unsigned int sim_count_type(const struct sim_guest *sim, u32 type);
 u32 sim_le32_at(const struct sim_guest *sim, unsigned int i, size_t off);
 
 extern const guid_t sim_type_guid;
+/* The transport of every simulated guest's server. */
+extern const struct vmb_server_transport_ops sim_ops;
 /* Where a whole session is played: one version per era of the protocol. */
 extern const u32 sim_session_versions[4];
 void sim_version_desc(const u32 *version, char *desc);

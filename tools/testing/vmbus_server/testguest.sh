@@ -248,7 +248,7 @@ vmbs_tg_kunit() {
 	local kml=$VMBS_TG_KMEMLEAK tree ktap json
 
 	vmbs_tg_build_check "W=1"
-	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug && echo scan > $kml && echo clear > $kml"
+	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug && echo scan > $kml && echo clear > $kml && vmbs-guest fail-sleeping"
 	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
 	vmbs_tg_step kunit "insmod /modules/vmbus_server_test.ko"
 	vmbs_tg_step rmmod "rmmod vmbus_server_test && rmmod vmbus_server"
@@ -274,6 +274,8 @@ vmbs_tg_kunit() {
 	fi
 	vmbs_qemu_check "KUnit output parsed without error, no fewer cases than the UML run's" \
 		vmbs_tg_kunit_complete
+	vmbs_qemu_check "vmbus_server_faults failed allocations on the test kernel, every case passed" \
+		vmbs_tg_faults_ran
 	vmbs_qemu_check "vmbus_server_test and vmbus_server unloaded" \
 		vmbs_qemu_step_ok "${S[rmmod]}"
 	vmbs_tg_check_checkers
@@ -296,6 +298,21 @@ vmbs_tg_kunit_complete() {
 		kunit "$uml" | grep -cE '^(ok|not ok|# skip) ')
 	vmbs_log "KUnit cases: $guest on the test kernel, $uml on UML"
 	[ "$guest" -ge "$uml" ]
+}
+
+# Every case of vmbus_server_faults passed, none was skipped (a kernel
+# whose failslab ignores sleeping allocations skips them), and each failed
+# allocations; the distinct sites are the server frames the cases logged.
+vmbs_tg_faults_ran() {
+	local res=$VMBS_RUN/kunit-results.txt ktap=$VMBS_RUN/ktap.log ok failed sites
+
+	ok=$(grep -c '^ok [^ ]* vmbus_server_faults\.' "$res")
+	! grep -E '^(not ok|# skip) [^ ]* vmbus_server_faults\.' "$res" >&2 || return 1
+	failed=$(sed -n 's/.*: \([0-9]*\) allocations failed one at a time.*/\1/p' "$ktap" |
+		awk '{ n += $1 } END { print n + 0 }')
+	sites=$(grep -o ': site [^ ]*' "$ktap" | sort -u | wc -l)
+	vmbs_log "vmbus_server_faults: $ok cases, $failed allocations failed, at $sites distinct sites of the server"
+	[ "$ok" -gt 0 ] && [ "$failed" -gt 0 ] && [ "$sites" -gt 0 ]
 }
 
 # The relid the loopback module's device $1 has, from its devices file.

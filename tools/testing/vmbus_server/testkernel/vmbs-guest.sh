@@ -19,6 +19,10 @@
 #   vmbs-guest sections MODULE         where the module's code sits, so
 #                                      that its leaks can be named after
 #                                      it is unloaded
+#   vmbs-guest fail-sleeping           let failslab and fail_page_alloc
+#                                      fail sleeping allocations of any
+#                                      order, silently; nothing fails
+#                                      but through a task's fail_nth
 # The waits print what they saw and fail on timeout.
 
 bus=/sys/bus/vmbus/devices
@@ -399,6 +403,17 @@ sections)
 	printf 'sections %s .text %s .init.text %s\n' "$1" \
 		"$(cat "/sys/module/$1/sections/.text")" \
 		"$(cat "/sys/module/$1/sections/.init.text")"
+	;;
+fail-sleeping)
+	fi=/sys/kernel/debug
+	for a in failslab fail_page_alloc; do
+		echo N >"$fi/$a/ignore-gfp-wait" &&
+			echo 0 >"$fi/$a/verbose" &&
+			echo 0 >"$fi/$a/probability" || exit 1
+	done
+	echo 0 >"$fi/fail_page_alloc/min-order" &&
+		echo N >"$fi/fail_page_alloc/ignore-gfp-highmem" &&
+		echo "fail-sleeping: failslab and fail_page_alloc set"
 	;;
 *)
 	echo "vmbs-guest: unknown command $cmd" >&2
