@@ -10,9 +10,12 @@
 #   guest-kunit  the suites again, as a module on the SMP debug test kernel
 #   guest-smp1   Linux's own VMBus guest drivers against the server, on
 #   guest-smp2   the test kernel with 1 and 2 vCPUs (testguest.sh)
-# Each step prints "ok ..." / "not ok ..." lines; this script counts them and
-# ends with a breakdown line and "N passed, N failed".  A step that dies
-# without reporting counts as one failure.  Steps can be chosen:
+# Each step prints "ok ..." / "not ok ..." lines for test cases and
+# scenario checks, and "setup ok ..." for what they stand on (builds, boots,
+# insmod, rmmod; a failed one is a "not ok").  This script counts the first
+# and ends with a breakdown line, which lists the setup steps apart, and
+# "N passed, N failed".  A step that dies without reporting counts as one
+# failure.  Steps can be chosen:
 # check.sh kunit qemu-6.1
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -45,7 +48,7 @@ for step in "${steps[@]}"; do
 		echo "not ok $step: exited $status without reporting a failure" |
 			tee -a "$out"
 	fi
-	grep -E '^(not )?ok ' "$out" >>"$results"
+	grep -E '^(not |setup )?ok ' "$out" >>"$results"
 	rm -f "$out"
 	vmbs_log "step $step took $((SECONDS - step_start)) s"
 done
@@ -53,33 +56,70 @@ done
 passed=$(grep -c '^ok ' "$results")
 failed=$(grep -c '^not ok ' "$results")
 vmbs_log "all steps took $((SECONDS - start)) s"
-# What the counts are made of: KUnit cases (UML and the SMP test kernel),
-# checks of the real guest runs, of the stock-kernel runs, lint tools.
+# What the counts are made of, each matrix as a product: the distinct
+# things tested, and how often each kernel or vCPU setting ran them.  Setup
+# steps (builds, boots, insmod and rmmod) are listed, not counted.
 awk '
+	$1 == "setup" { setups++; next }
 	{
 		ok = ($1 == "ok")
 		sub(/^(not )?ok /, "")
-		split($0, w, ": ")
-		if (w[1] == "lint")
-			k = "lint"
-		else if (w[1] == "dkms")
-			k = "dkms"
-		else if (w[2] ~ /^vmbus_server_/)
-			k = (w[1] == "kunit") ? "uml" : "smp"
-		else if (w[1] ~ /^guest-/)
+		series = $0
+		sub(/: .*/, "", series)
+		name = substr($0, length(series) + 3)
+		if (series == "lint" || series == "dkms")
+			k = series
+		else if (name ~ /^vmbus_server_/)
+			k = "kunit"
+		else if (series ~ /^guest-/)
 			k = "guest"
-		else if (w[1] ~ /^6\.[0-9]+$/)
+		else if (series ~ /^6\.[0-9]+$/)
 			k = "stock"
 		else
 			k = "other"
-		n[k]++
+		total[k]++
 		if (!ok)
-			f[k]++
+			bad[k]++
+		if (!((k, series) in runs)) {
+			runs[k, series] = 0
+			order[k] = order[k] " " series
+		}
+		runs[k, series]++
+		if (!((k, name) in seen)) {
+			seen[k, name] = 1
+			distinct[k]++
+			if (k == "kunit" && split(name, p, ".") >= 3) {
+				rows++
+				if (!((p[1] "." p[2]) in fn)) {
+					fn[p[1] "." p[2]] = 1
+					pfuncs++
+				}
+			}
+		}
 	}
-	function c(k) { return (n[k] + 0) " (" (f[k] + 0) " failed)" }
+	function label(k, s) {
+		if (k == "kunit")
+			return s == "kunit" ? "UML" : "SMP test kernel"
+		if (s == "guest-kunit")
+			return "KUnit boot"
+		sub(/^guest-/, "", s)
+		return s
+	}
+	# "N distinct x A (a), B (b) = total (f failed)"
+	function product(k,    n, i, s, out) {
+		n = split(order[k], s, " ")
+		for (i = 1; i <= n; i++)
+			out = out (i > 1 ? ", " : "") label(k, s[i]) " (" runs[k, s[i]] ")"
+		return (distinct[k] + 0) " x " out " = " (total[k] + 0) " (" (bad[k] + 0) " failed)"
+	}
 	END {
-		printf "breakdown: KUnit cases %s on UML + %s on the SMP test kernel; real-guest checks %s; stock-kernel checks %s; lint tools %s; dkms %s; other %s\n",
-			c("uml"), c("smp"), c("guest"), c("stock"), c("lint"), c("dkms"), c("other")
+		printf "breakdown: KUnit cases (%d plain, %d parameter rows of %d functions) %s; ",
+			distinct["kunit"] - rows, rows, pfuncs, product("kunit")
+		printf "real-guest checks %s; stock-kernel checks %s; ",
+			product("guest"), product("stock")
+		printf "lint %d (%d failed); dkms %d (%d failed); other %d (%d failed); setup steps %d, not counted\n",
+			total["lint"], bad["lint"], total["dkms"], bad["dkms"],
+			total["other"], bad["other"], setups
 	}' "$results"
 if [ "$failed" -gt 0 ]; then
 	echo "Failed checks:"

@@ -32,7 +32,7 @@ rsync -rl --exclude .git --exclude '*.o' --exclude '*.ko' --exclude '*.cmd' \
 sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" "$src/dkms.conf"
 
 if dkms add -m "$name" -v "$ver" >>"$log" 2>&1; then
-	echo "ok dkms: dkms add"
+	echo "setup ok dkms: dkms add"
 else
 	echo "not ok dkms: dkms add (see $log)"
 	exit 0

@@ -187,6 +187,7 @@ vmbs_qemu_splats() {
 
 vmbs_qemu_passed=0
 vmbs_qemu_failed=0
+vmbs_qemu_setups=0
 
 # vmbs_qemu_report STATUS NAME: STATUS 0 is a pass.
 vmbs_qemu_report() {
@@ -196,6 +197,21 @@ vmbs_qemu_report() {
 	else
 		printf 'not ok %s: %s\n' "$VMBS_SERIES" "$2"
 		vmbs_qemu_failed=$((vmbs_qemu_failed + 1))
+	fi
+}
+
+# vmbs_qemu_setup_step NAME COMMAND...: a step the checks stand on (a build, the
+# boot, an insmod or rmmod): "setup ok" when COMMAND succeeds, which is not
+# counted as a test; a failure when it does not, which is.
+vmbs_qemu_setup_step() {
+	local name=$1
+
+	shift
+	if "$@"; then
+		printf 'setup ok %s: %s\n' "$VMBS_SERIES" "$name"
+		vmbs_qemu_setups=$((vmbs_qemu_setups + 1))
+	else
+		vmbs_qemu_report 1 "$name"
 	fi
 }
 
@@ -216,7 +232,7 @@ vmbs_qemu_check() {
 vmbs_qemu_summary() {
 	[ "$VMBS_QEMU_BOOT_RC" -eq 0 ] ||
 		vmbs_log "QEMU exit status $VMBS_QEMU_BOOT_RC"
-	vmbs_log "$VMBS_SERIES ($VMBS_REL): $vmbs_qemu_passed passed, $vmbs_qemu_failed failed in $((SECONDS - $1)) s; console log: $VMBS_RUN/console.log"
+	vmbs_log "$VMBS_SERIES ($VMBS_REL): $vmbs_qemu_passed passed, $vmbs_qemu_failed failed, $vmbs_qemu_setups setup steps in $((SECONDS - $1)) s; console log: $VMBS_RUN/console.log"
 	[ "$vmbs_qemu_failed" -eq 0 ]
 }
 
@@ -395,7 +411,7 @@ vmbs_qemu_test() {
 
 	[ $# -eq 1 ] || vmbs_die "usage: qemu.sh 6.1|6.12"
 	VMBS_SERIES=$1
-	vmbs_qemu_setup "$VMBS_SERIES" test
+	vmbs_qemu_setup_step "$VMBS_SERIES" test
 
 	if ! vmbs_qemu_build; then
 		tail -n 30 "$VMBS_RUN/build.log" >&2
@@ -403,7 +419,7 @@ vmbs_qemu_test() {
 		vmbs_log "$VMBS_SERIES: build failed, see $VMBS_RUN/build.log"
 		exit 1
 	fi
-	vmbs_qemu_report 0 build
+	vmbs_qemu_setup_step build true
 
 	local tool extra=$VMBS_RUN/extra
 	if ! tool=$(vmbs_build_tool "$VMBS_BUILD" 2>>"$VMBS_RUN/build.log"); then
@@ -445,16 +461,16 @@ vmbs_qemu_test() {
 	VMBS_QEMU_BOOT_RC=0
 	vmbs_qemu_boot || VMBS_QEMU_BOOT_RC=$?
 
-	vmbs_qemu_check "boot reached /init" \
+	vmbs_qemu_setup_step "boot reached /init" \
 		grep -q '^@@VMBS init ' "$VMBS_RUN/console.txt"
-	vmbs_qemu_check "insmod vmbus_server" vmbs_qemu_step_ok 1
-	vmbs_qemu_check "insmod vmbus_server_abi_test" vmbs_qemu_step_ok 2
+	vmbs_qemu_setup_step "insmod vmbus_server" vmbs_qemu_step_ok 1
+	vmbs_qemu_setup_step "insmod vmbus_server_abi_test" vmbs_qemu_step_ok 2
 	vmbs_qemu_abi_checks 2 ||
 		vmbs_qemu_report 1 "abi test reported its checks"
 	vmbs_qemu_check "abi test summary: 0 failed" vmbs_qemu_step_has 2 \
 		'vmbus_server_abi_test: [1-9][0-9]* passed, 0 failed$'
 	vmbs_qemu_check "tracepoints vmbus_server enabled" vmbs_qemu_step_ok 4
-	vmbs_qemu_check "insmod vmbus_server_sample" vmbs_qemu_step_ok 5
+	vmbs_qemu_setup_step "insmod vmbus_server_sample" vmbs_qemu_step_ok 5
 	vmbs_qemu_tool 6 run
 	vmbs_qemu_check "vmm run: pages pinned, every one unpinned" \
 		eval 'vmbs_qemu_pinned 6 && vmbs_qemu_pins_balanced 6'
@@ -482,13 +498,13 @@ vmbs_qemu_test() {
 		eval "vmbs_qemu_pinned $((n + 1)) && vmbs_qemu_pins_balanced $((n + 1))"
 	vmbs_qemu_check "1000 VMs: unreclaimable slab grew by less than 256 KiB" \
 		vmbs_qemu_slab_bounded $((n + 1)) 256
-	vmbs_qemu_check "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok $((n + 2))
+	vmbs_qemu_setup_step "rmmod vmbus_server_abi_test" vmbs_qemu_step_ok $((n + 2))
 	vmbs_qemu_check "100 module load/unload cycles" vmbs_qemu_step_ok $((n + 3))
 	vmbs_qemu_check "100 module cycles: unreclaimable slab grew by less than 256 KiB" \
 		vmbs_qemu_slab_bounded $((n + 3)) 256
-	vmbs_qemu_check "rmmod vmbus_server_sample" vmbs_qemu_step_ok $((n + 4))
-	vmbs_qemu_check "rmmod vmbus_server" vmbs_qemu_step_ok $((n + 5))
-	vmbs_qemu_check "guest finished all steps and powered off" \
+	vmbs_qemu_setup_step "rmmod vmbus_server_sample" vmbs_qemu_step_ok $((n + 4))
+	vmbs_qemu_setup_step "rmmod vmbus_server" vmbs_qemu_step_ok $((n + 5))
+	vmbs_qemu_setup_step "guest finished all steps and powered off" \
 		vmbs_qemu_finished
 	vmbs_qemu_check "no WARNING, BUG, Oops or hung-task report in the kernel log" \
 		vmbs_qemu_no_splat

@@ -215,7 +215,7 @@ vmbs_tg_check_checkers() {
 	vmbs_qemu_check "canary: KASAN reports a read past a vmalloc()ed object" \
 		vmbs_qemu_step_has "${S[canary_vmalloc]}" \
 		'BUG: KASAN: vmalloc-out-of-bounds in canary_init'
-	vmbs_qemu_check "guest finished all steps and powered off" \
+	vmbs_qemu_setup_step "guest finished all steps and powered off" \
 		vmbs_qemu_finished
 }
 
@@ -223,7 +223,7 @@ vmbs_tg_boot() {
 	vmbs_qemu_initramfs "${VMBS_TG_STEPS[@]}"
 	VMBS_QEMU_BOOT_RC=0
 	vmbs_qemu_boot || VMBS_QEMU_BOOT_RC=$?
-	vmbs_qemu_check "boot reached /init" \
+	vmbs_qemu_setup_step "boot reached /init" \
 		grep -q '^@@VMBS init ' "$VMBS_RUN/console.txt"
 }
 
@@ -276,7 +276,7 @@ vmbs_tg_kunit() {
 		vmbs_tg_kunit_complete
 	vmbs_qemu_check "vmbus_server_faults failed allocations on the test kernel, every case passed" \
 		vmbs_tg_faults_ran
-	vmbs_qemu_check "vmbus_server_test and vmbus_server unloaded" \
+	vmbs_qemu_setup_step "vmbus_server_test and vmbus_server unloaded" \
 		vmbs_qemu_step_ok "${S[rmmod]}"
 	vmbs_tg_check_checkers
 }
@@ -665,8 +665,8 @@ vmbs_tg_scenarios() {
 	vmbs_tg_steps_checkers
 	vmbs_tg_boot
 
-	vmbs_qemu_check "insmod vmbus_server" vmbs_qemu_step_ok "${S[server]}"
-	vmbs_qemu_check "insmod the loopback transport with $n channels" \
+	vmbs_qemu_setup_step "insmod vmbus_server" vmbs_qemu_step_ok "${S[server]}"
+	vmbs_qemu_setup_step "insmod the loopback transport with $n channels" \
 		vmbs_qemu_step_ok "${S[loopback]}"
 	vmbs_qemu_check "hv_vmbus connects: the guest says version 5.3" \
 		vmbs_qemu_step_has "${S[connect]}" 'Vmbus version:5\.3'
@@ -803,7 +803,7 @@ vmbs_tg_scenarios() {
 		vmbs_tg_big_ring_open "${S[uio_open]}" "$uio_relid"
 	vmbs_qemu_check "closing /dev/uio0 closes the channel" \
 		vmbs_tg_channel "${S[uio_closed]}" "$uio_relid" 'enabled, offered, closed'
-	vmbs_qemu_check "rmmod uio_hv_generic and hv_utils" \
+	vmbs_qemu_setup_step "rmmod uio_hv_generic and hv_utils" \
 		vmbs_qemu_step_ok "${S[unbind]}"
 	vmbs_qemu_check "hostile guest: the keyboard refuses each malformed, truncated, out-of-order and unknown message, answers the rest rightly and takes the guest's LEDs" \
 		vmbs_tg_hostile "${S[hostile]}" keyboard "flags 0 version 65536 requests 2 rejected %s opens 1 leds 5 led_updates 1 keys 0"
@@ -821,7 +821,7 @@ vmbs_tg_scenarios() {
 		vmbs_tg_unloaded "${S[unload]}"
 	vmbs_qemu_check "insmod hv_vmbus reconnects with all $((n + 1)) devices" \
 		vmbs_qemu_step_ok "${S[reconnect]}"
-	vmbs_qemu_check "second unload" vmbs_qemu_step_ok "${S[unload2]}"
+	vmbs_qemu_setup_step "second unload" vmbs_qemu_step_ok "${S[unload2]}"
 	vmbs_qemu_check "the server rejected no guest message and has nothing left queued" \
 		vmbs_tg_nothing_rejected "${S[final]}"
 	vmbs_qemu_check "the transport: no malformed post, no refusal, no drop" \
@@ -841,7 +841,7 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_check "the device module was told closed by the reset, and freed without a callback" \
 		vmbs_tg_last_line "${S[reboot_testdev]}" \
 		'vmbus_server_testdev: unloaded: opened 1, closed 1'
-	vmbs_qemu_check "insmod vmbus_server_sample" \
+	vmbs_qemu_setup_step "insmod vmbus_server_sample" \
 		vmbs_qemu_step_ok "${S[vmm_sample]}"
 	vmbs_qemu_check "registry: the loopback adds the sample, the guest sees it with its class" \
 		vmbs_qemu_step_printed "${S[lb_registry]}" \
@@ -862,9 +862,9 @@ vmbs_tg_scenarios() {
 	vmbs_qemu_tool "${S[vmm_cycles]}" cycles
 	vmbs_qemu_check "$VMBS_TG_VMM_CYCLES VMs: every page pinned was unpinned" \
 		vmbs_qemu_pins_balanced "${S[vmm_cycles]}"
-	vmbs_qemu_check "rmmod vmbus_server_sample" \
+	vmbs_qemu_setup_step "rmmod vmbus_server_sample" \
 		vmbs_qemu_step_ok "${S[vmm_rmmod]}"
-	vmbs_qemu_check "rmmod the loopback transport and vmbus_server" \
+	vmbs_qemu_setup_step "rmmod the loopback transport and vmbus_server" \
 		vmbs_qemu_step_ok "${S[rmmod]}"
 	vmbs_tg_check_checkers
 }
