@@ -5,6 +5,8 @@
 #   make demo            boot a stock Debian kernel in QEMU and show an offer
 #   make check           every test; prints "N passed, N failed"
 #   make bench           the data path benchmark on UML (a table, no verdict)
+#   make mutants         mutation testing of the KUnit suites (SMP=1: on the
+#                        test kernel); not part of make check
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TESTS := tools/testing/vmbus_server
@@ -26,4 +28,7 @@ check:
 bench:
 	$(TESTS)/kunit.sh bench
 
-.PHONY: all modules clean demo check bench
+mutants:
+	$(TESTS)/mutants.py $(if $(SMP),--smp) $(MUTANTS)
+
+.PHONY: all modules clean demo check bench mutants

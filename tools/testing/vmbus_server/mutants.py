@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# mutants.py [NAME...]: put back, one at a time, faults the core model was
-# built to exclude, and run the UML KUnit suites (kunit.sh) on each, to
-# show which tests catch it.  Not part of make check: each mutant costs a
-# UML build and run (one that deadlocks runs into the timeout, 5 minutes
-# here), and it prints what caught what rather than pass or fail.
+# mutants.py [--smp] [NAME...] (make mutants): put back, one at a time,
+# faults the core was built to exclude, and run the KUnit suites on each,
+# to show which tests catch it.  Not part of make check: each mutant costs
+# a build and a run (one that deadlocks runs into the timeout, 5 minutes
+# on UML), and it prints what caught what rather than pass or fail.
+#
+# The unmutated copy runs first and must pass: a failing baseline would
+# make every mutant look caught.  A mutant counts as caught only when a
+# test case fails; one that does not build, or a run that ends without a
+# failing case, is reported as such and not counted.  --smp runs the suites
+# on the SMP debug test kernel (testguest.sh kunit, about 3 minutes each)
+# instead of UML (kunit.sh).
 #
 # Each mutant is applied to a copy of this checkout (a git worktree with
 # the working tree's files) under $VMBS_CACHE/mutants; kunit.sh points the
 # shared kernel tree at that copy while it runs, so run nothing else that
 # uses the tree meanwhile, and run kunit.sh from the checkout afterwards.
 #
-# Prints "MUTANT: caught by TEST..." or "MUTANT: NOT CAUGHT" per mutant.
+# Prints "MUTANT (what): caught by TEST..." or "NOT CAUGHT" per mutant,
+# then a table line per mutant and the totals.
 import os
 import re
 import shutil
@@ -129,6 +137,51 @@ MUTANTS = {
         [("drivers/vmbus_server/ring.c",
           "\treturn free_now > pending && free_now - freed <= pending;",
           "\treturn free_now > pending;")]),
+    "gpadl_offset_unchecked": (
+        "a GPADL range may start past its first frame",
+        [("drivers/vmbus_server/gpadl.c",
+          "if (!count || offset >= VMB_PAGE_SIZE)",
+          "if (!count)")]),
+    "gpadl_body_overrun": (
+        "GPADL bodies may bring more frames than the header announced",
+        [("drivers/vmbus_server/gpadl.c",
+          "if (len % sizeof(u64) || len > gpadl->len - gpadl->received)",
+          "if (len % sizeof(u64))")]),
+    "offer_no_mmio": (
+        "the offer leaves mmio_megabytes (offset 58) at 0",
+        [("drivers/vmbus_server/offer.c",
+          "\toffer->mmio_megabytes = cpu_to_le16(channel->mmio_megabytes);\n",
+          "")]),
+    "offer_optional_mmio_is_mmio": (
+        "mmio_megabytes_optional (offset 182) carries the required size",
+        [("drivers/vmbus_server/offer.c",
+          "cpu_to_le16(channel->mmio_megabytes_optional);",
+          "cpu_to_le16(channel->mmio_megabytes);")]),
+    "external_start_unchecked": (
+        "a GPA-direct range may start past its first frame",
+        [("drivers/vmbus_server/mapping.c",
+          "if (!bytes || start >= VMB_PAGE_SIZE)",
+          "if (!bytes)")]),
+    "external_ranges_unbounded": (
+        "a GPA-direct packet may name any number of ranges",
+        [("drivers/vmbus_server/mapping.c",
+          "if (!count || count > VMB_MAX_EXTERNAL_RANGES)",
+          "if (!count)")]),
+    "version_before_win8": (
+        "INITIATE_CONTACT is accepted at versions before Windows 8",
+        [("drivers/vmbus_server/channel_mgmt.c",
+          "if (!vmb_version_supported(version) || version < VMB_VERSION_WIN8) {",
+          "if (!vmb_version_supported(version)) {")]),
+    "ring_index_unaligned": (
+        "a ring index that is not 8-byte aligned is taken",
+        [("drivers/vmbus_server/ring.c",
+          "return index < ring->size && IS_ALIGNED(index, VMB_RING_ALIGN);",
+          "return index < ring->size;")]),
+    "ring_index_unbounded": (
+        "a ring index past the ring's data area is taken",
+        [("drivers/vmbus_server/ring.c",
+          "return index < ring->size && IS_ALIGNED(index, VMB_RING_ALIGN);",
+          "return IS_ALIGNED(index, VMB_RING_ALIGN);")]),
 }
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
@@ -161,37 +214,75 @@ def apply(dest, edits):
     return None
 
 
-def main(names):
+def run_suites(dest, smp):
+    """Run the suites in the copy; returns (failed cases, how it ended)."""
+    if smp:
+        cmd = ["bash", os.path.join(dest, "tools/testing/vmbus_server/testguest.sh"),
+               "kunit"]
+        prefix = "guest-kunit"
+    else:
+        cmd = ["bash", os.path.join(dest, "tools/testing/vmbus_server/kunit.sh")]
+        prefix = "kunit"
+    out = subprocess.run(cmd, capture_output=True, text=True,
+                         env=dict(os.environ, VMBS_KUNIT_TIMEOUT="300")).stdout
+    cases = re.findall(rf"^ok {prefix}: (vmbus_server_\S+)$", out, re.M)
+    failed = re.findall(rf"^not ok {prefix}: (vmbus_server_\S+)$", out, re.M)
+    others = re.findall(rf"^not ok {prefix}: (.*)$", out, re.M)
+    others = [o for o in others if o not in failed]
+    if not cases and not failed:
+        return failed, others, "no case ran (build failed?)"
+    return failed, others, f"{len(cases) + len(failed)} cases"
+
+
+def main(argv):
+    smp = "--smp" in argv
+    names = [a for a in argv if a != "--smp"]
     dest = os.path.join(CACHE, "mutants", "checkout")
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     unknown = [n for n in names if n not in MUTANTS]
     if unknown:
         sys.exit(f"unknown mutants: {' '.join(unknown)}; known: "
                  f"{' '.join(MUTANTS)}")
-    survived = 0
+
+    copy_checkout(dest)
+    failed, others, ran = run_suites(dest, smp)
+    print(f"baseline (no mutant): {ran}, {len(failed)} failed"
+          + (f", also failed: {'; '.join(others)}" if others else ""))
+    if failed or others or not ran.endswith(" cases"):
+        run(["git", "-C", ROOT, "worktree", "remove", "--force", dest])
+        sys.exit("the unmutated tree does not pass: no mutant can be judged")
+
+    rows = []
     for name in names or MUTANTS:
         what, edits = MUTANTS[name]
         copy_checkout(dest)
         err = apply(dest, edits)
         if err:
             print(f"{name}: cannot apply: {err}")
-            survived += 1
+            rows.append((name, "cannot apply", ""))
             continue
-        out = subprocess.run(
-            ["bash", os.path.join(dest, "tools/testing/vmbus_server/kunit.sh")],
-            capture_output=True, text=True,
-            env=dict(os.environ, VMBS_KUNIT_TIMEOUT="300")).stdout
-        failed = re.findall(r"^not ok kunit: (.*)$", out, re.M)
-        shutil.copy(os.path.join(CACHE, "kunit-uml", "test.log"),
-                    os.path.join(CACHE, "mutants", f"{name}.log"))
+        failed, others, ran = run_suites(dest, smp)
+        log = os.path.join(CACHE, "kunit-uml", "test.log")
+        if not smp and os.path.exists(log):
+            shutil.copy(log, os.path.join(CACHE, "mutants", f"{name}.log"))
         if failed:
             print(f"{name} ({what}): caught by {', '.join(failed)}")
+            rows.append((name, "caught", f"{len(failed)} cases"))
+        elif ran.endswith(" cases"):
+            print(f"{name} ({what}): NOT CAUGHT"
+                  + (f" ({'; '.join(others)})" if others else ""))
+            rows.append((name, "NOT CAUGHT", "; ".join(others)))
         else:
-            print(f"{name} ({what}): NOT CAUGHT")
-            survived += 1
+            print(f"{name} ({what}): not judged: {ran}")
+            rows.append((name, "not judged", ran))
     run(["git", "-C", ROOT, "worktree", "remove", "--force", dest])
-    print(f"{survived} mutants not caught")
-    return 1 if survived else 0
+    print()
+    for name, verdict, detail in rows:
+        print(f"{name:32} {verdict:12} {detail}")
+    caught = sum(1 for r in rows if r[1] == "caught")
+    print(f"{caught} of {len(rows)} mutants caught by a failing test case "
+          f"({'SMP test kernel' if smp else 'UML'})")
+    return 0 if caught == len(rows) else 1
 
 
 sys.exit(main(sys.argv[1:]))
