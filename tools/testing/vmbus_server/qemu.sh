@@ -411,7 +411,7 @@ vmbs_qemu_test() {
 
 	[ $# -eq 1 ] || vmbs_die "usage: qemu.sh 6.1|6.12"
 	VMBS_SERIES=$1
-	vmbs_qemu_setup_step "$VMBS_SERIES" test
+	vmbs_qemu_setup "$VMBS_SERIES" test
 
 	if ! vmbs_qemu_build; then
 		tail -n 30 "$VMBS_RUN/build.log" >&2
