@@ -9,8 +9,10 @@
  * (lockdep must report a possible circular dependency); "fault=vmalloc"
  * reads one byte past a vmalloc()ed object, inside its mapped page (KASAN
  * must report it, which it does only with CONFIG_KASAN_VMALLOC: the rings
- * and guest memory mappings are vmap()ed).  A run loads it only after its
- * own verdict is in: lockdep and KASAN stop reporting after their first.
+ * and guest memory mappings are vmap()ed); "fault=warn" raises a WARN (it
+ * must reach the console as it is printed, not only the log dumped after a
+ * step, as lockdep's report must).  A run loads it only after its own
+ * verdict is in: lockdep and KASAN stop reporting after their first.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,7 +27,7 @@
 
 static char *fault = "";
 module_param(fault, charp, 0444);
-MODULE_PARM_DESC(fault, "leak, lock or vmalloc");
+MODULE_PARM_DESC(fault, "leak, lock, vmalloc or warn");
 
 #define CANARY_LEAK_SIZE	256
 #define CANARY_LEAKS		8
@@ -100,6 +102,10 @@ static int __init canary_init(void)
 		pr_info("read past a vmalloc()ed object: %u\n",
 			READ_ONCE(p[past]));
 		vfree(p);
+		return 0;
+	}
+	if (!strcmp(fault, "warn")) {
+		WARN(1, "deliberate warning\n");
 		return 0;
 	}
 	return -EINVAL;
