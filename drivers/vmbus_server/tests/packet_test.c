@@ -64,9 +64,9 @@ static void pt_process_one(struct pt *pt, struct vmb_server_packet *packet,
 
 		spin_unlock(&pt->lock);
 		pt->ext_ret = vmb_server_packet_map_external(packet, &map);
+		pt->maps_ok += !pt->ext_ret;
 		if (pt->keep_maps) {
 			/* Kept until the open ends, which unmaps them. */
-			pt->maps_ok += !pt->ext_ret;
 			pt->maps_nospc += pt->ext_ret == -ENOSPC;
 		} else if (!pt->ext_ret) {
 			pt->ext_ranges = map->nr_ranges;
@@ -1372,6 +1372,166 @@ static void fuzz_open_channel(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 0);
 }
 
+/*
+ * A second guest thread that scribbles over the guest-to-host ring while
+ * the host parses it: random words over descriptors, GPA-direct headers,
+ * payloads and completions in flight, and random write indices.  Paused
+ * while the guest reopens a failed channel.
+ */
+struct pt_scribble {
+	struct pt *pt;
+	bool stop;
+	atomic_t pause;		/* 1: pause asked, 2: paused */
+	unsigned int words, write_indices;
+	struct completion done;
+	/* Sides: 0 the scribbler, 1 the back-end's packet callback. */
+	struct vmb_overlap par;
+};
+
+static int pt_scribble_fn(void *data)
+{
+	struct pt_scribble *sc = data;
+	struct pt *pt = sc->pt;
+
+	while (!READ_ONCE(sc->stop)) {
+		u32 r = get_random_u32();
+
+		if (atomic_read(&sc->pause)) {
+			atomic_set(&sc->pause, 2);
+			cond_resched();
+			continue;
+		}
+		vmb_overlap_enter(&sc->par, 0);
+		if (r % 16 == 0) {
+			/*
+			 * Inside the ring and aligned: the guest's own sends
+			 * go on from it (indices outside are fuzzed in turn
+			 * by fuzz_open_channel).
+			 */
+			WRITE_ONCE(pt->to_host.ctl->write_index,
+				   cpu_to_le32((r >> 4) % (PKT_RING_SIZE / 8) *
+					       8));
+			sc->write_indices++;
+		} else {
+			u32 at = (r >> 4) % (pt->to_host.size / 8) * 8;
+
+			WRITE_ONCE(*(u64 *)(pt->to_host.buf + at),
+				   get_random_u64());
+			sc->words++;
+		}
+		vmb_overlap_exit(&sc->par, 0);
+		cond_resched();
+	}
+	complete(&sc->done);
+	return 0;
+}
+
+/* Stop the scribbler between two writes, or let it go on. */
+static void pt_scribble_pause(struct pt_scribble *sc, bool pause)
+{
+	if (!pause) {
+		atomic_set(&sc->pause, 0);
+		return;
+	}
+	atomic_set(&sc->pause, 1);
+	while (atomic_read(&sc->pause) != 2)
+		cond_resched();
+}
+
+#define PT_SCRIBBLE_MS		1000
+#define PT_SCRIBBLE_MAX_RUNS	20000
+
+/*
+ * The guest writes good packets, GPA-direct packets the back-end maps and
+ * completions for what the host sent, while its second thread scribbles
+ * over the same ring: the host must copy before it checks, fail only this
+ * channel, never touch memory outside the rings or the guest's frames
+ * (KASAN), and leave nothing pinned.  A failed channel is reopened.
+ */
+static void hostile_scribbles_in_parallel(struct kunit *test)
+{
+	struct pt *pt = pt_create(test, 2048);
+	struct pt_scribble sc = { .pt = pt };
+	struct vmb_channel *bystander = sim_channel_enabled(pt->sim, 2);
+	u32 conn, id = pt_ring_gpadl(pt), runs, reopens = 0, relid;
+	u64 faults = 0, until = ktime_get_ns() + PT_SCRIBBLE_MS * NSEC_PER_MSEC;
+	unsigned int i, kind[3] = {};
+	struct task_struct *t;
+	struct pt_gpa g;
+	u8 data[200], out[64];
+	u16 type, flags;
+	u64 tid;
+
+	pt_fill_frame(pt, 200, 0x10);
+	pt_fill_frame(pt, 201, 0x20);
+	pt_fill_frame(pt, 202, 0x30);
+	pt_open_gpadl(pt, id);
+	pt->map_external = true;
+	pt->par = &sc.par;
+	conn = vmb_server_channel_connection_id(pt->ch);
+	init_completion(&sc.done);
+	t = kthread_run(pt_scribble_fn, &sc, "pt-scribble");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+
+	for (runs = 0; runs < PT_SCRIBBLE_MAX_RUNS &&
+	     ktime_get_ns() < until; runs++) {
+		u32 r = get_random_u32();
+
+		get_random_bytes(data, sizeof(data));
+		if (r % 3 == 0) {
+			kind[0]++;
+			gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, 0, runs,
+				data, r % sizeof(data));
+		} else if (r % 3 == 1) {
+			kind[1]++;
+			pt_gpa_init(&g, SIM_GPFN_BASE + 200);
+			gr_send_parts(&pt->to_host, VMB_PACKET_DATA_GPA_DIRECT,
+				      0, runs, &g, sizeof(g), data, 16);
+		} else {
+			/* A request of the host's, and the guest's answer. */
+			kind[2]++;
+			vmb_server_packet_send(pt->ch, data, 16, 0, pt_done, pt);
+			if (gr_recv(test, &pt->to_guest, out, sizeof(out),
+				    &type, &flags, &tid) >= 0)
+				gr_send(&pt->to_host, VMB_PACKET_COMPLETION, 0,
+					tid, data, 24);
+		}
+		vmb_server_guest_signal(pt->sim->server, conn);
+		/* The host parses while the scribbler writes (or, on one
+		 * CPU, between its writes).
+		 */
+		pt_flush(pt);
+		if (READ_ONCE(pt->ch->dp.failed)) {
+			pt_scribble_pause(&sc, true);
+			reopens++;
+			pt_reopen(pt, id);
+			pt_scribble_pause(&sc, false);
+		}
+	}
+	WRITE_ONCE(sc.stop, true);
+	wait_for_completion(&sc.done);
+	pt_flush(pt);
+	for (i = 0; i < VMB_DP_FAULT_COUNT; i++)
+		faults += pt->ch->dp.faults[i];
+	kunit_info(test, "%u runs (%u in-band, %u GPA-direct, %u requests answered) beside %u words and %u write indices scribbled: %u packets to the back-end, %u maps of external data, %u completions taken, %llu faults, %u reopens\n",
+		   runs, kind[0], kind[1], kind[2], sc.words,
+		   sc.write_indices, pt->received, pt->maps_ok,
+		   pt->done_calls, faults, reopens);
+	/* The premise: packets and faults both, beside the scribbler. */
+	KUNIT_EXPECT_GT(test, pt->received, 0);
+	KUNIT_EXPECT_GT(test, faults, 0);
+	KUNIT_EXPECT_GT(test, reopens, 0);
+	vmb_overlap_expect(test, &sc.par);
+	/* Only this channel failed: the server serves the other. */
+	relid = vmb_server_channel_relid(bystander);
+	KUNIT_EXPECT_EQ(test, sim_gpadl(pt->sim, relid, 0x700, 8), 0);
+	KUNIT_EXPECT_EQ(test, sim_open(pt->sim, relid, 0x700, 4, 0), 0);
+	KUNIT_EXPECT_EQ(test, sim_open_status(pt->sim), 0);
+	pt_close(pt);
+	/* The bystander's open holds its 8 ring frames, nothing else. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), 8);
+}
+
 /* --- guest memory mapped for the back-end --------------------------------- */
 
 /* Fill a frame of guest memory with a pattern the test can recognize. */
@@ -2288,6 +2448,7 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(kick_file_signals),
 	KUNIT_CASE(kick_file_pollfree),
 	KUNIT_CASE_SLOW(fuzz_open_channel),
+	KUNIT_CASE_SLOW(hostile_scribbles_in_parallel),
 	KUNIT_CASE(map_gpadl_buffer),
 	KUNIT_CASE(map_gpadl_rules),
 	KUNIT_CASE(map_gpa_range),
