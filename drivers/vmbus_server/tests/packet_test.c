@@ -1280,9 +1280,15 @@ static void signal_flood_and_strays(struct kunit *test)
 #define PT_FUZZ_MIN_RUNS	2000
 #define PT_FUZZ_MAX_RUNS	20000
 
-/* The guest sets its rings up again and reopens on the same GPADL. */
+/*
+ * The guest sets its rings up again and reopens on the same GPADL.  The
+ * recorded messages are cleared first: the list keeps the first
+ * SIM_GUEST_MAX_MSGS, so after many reopens the open's answer would not be
+ * among them and an older one would be read for it.
+ */
 static void pt_reopen(struct pt *pt, u32 id)
 {
+	pt->sim->count = 0;
 	pt_close(pt);
 	gr_init(&pt->to_host, pt->to_host.ctl, pt->to_host.buf,
 		pt->to_host.size, 0);
@@ -1523,6 +1529,7 @@ static void hostile_scribbles_in_parallel(struct kunit *test)
 	KUNIT_EXPECT_GT(test, reopens, 0);
 	vmb_overlap_expect(test, &sc.par);
 	/* Only this channel failed: the server serves the other. */
+	pt->sim->count = 0;
 	sim_open_channel(pt->sim, bystander);
 	pt_close(pt);
 	/* The bystander's open holds its 8 ring frames, nothing else. */

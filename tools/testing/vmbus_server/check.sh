@@ -107,6 +107,8 @@ awk '
 	}
 	# "N distinct x A (a), B (b) = total (f failed)"
 	function product(k,    n, i, s, out) {
+		if (!(k in order))
+			return "none run"
 		n = split(order[k], s, " ")
 		for (i = 1; i <= n; i++)
 			out = out (i > 1 ? ", " : "") label(k, s[i]) " (" runs[k, s[i]] ")"
