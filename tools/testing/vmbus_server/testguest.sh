@@ -147,10 +147,13 @@ vmbs_tg_steps_checkers() {
 	# found unreferenced and unchanged.
 	vmbs_tg_step kmemleak "sleep 6; echo scan > $kml; echo scan > $kml; cat $kml; echo kmemleak scanned"
 	vmbs_tg_step canaries "echo canaries follow"
+	# First: lockdep's report turns the console verbose for good
+	# (debug_locks_off() calls console_verbose()), and would carry any
+	# later WARN to the console whatever the loglevel.
+	vmbs_tg_step canary_warn "insmod /modules/vmbus_server_canary.ko fault=warn && rmmod vmbus_server_canary"
 	vmbs_tg_step canary_leak "insmod /modules/vmbus_server_canary.ko fault=leak && rmmod vmbus_server_canary && sleep 6 && echo scan > $kml && echo scan > $kml && cat $kml"
 	vmbs_tg_step canary_lock "insmod /modules/vmbus_server_canary.ko fault=lock && rmmod vmbus_server_canary"
 	vmbs_tg_step canary_vmalloc "insmod /modules/vmbus_server_canary.ko fault=vmalloc && rmmod vmbus_server_canary"
-	vmbs_tg_step canary_warn "insmod /modules/vmbus_server_canary.ko fault=warn && rmmod vmbus_server_canary"
 }
 
 # The console up to the canaries: what the run itself is judged by.
@@ -206,7 +209,8 @@ vmbs_tg_canary_parsed() {
 # The canaries' WARN and lockdep report were echoed to the console during
 # their steps (kernel lines among the step's own output), not only found in
 # the log dumped after them: a guest that hangs after a report still shows
-# it.  The WARN is in the dump too.
+# it.  The WARN is in the dump too.  Lockdep's report reaches the console
+# at any loglevel; the WARN, which comes first, only at loglevel 5.
 vmbs_tg_canaries_on_console() {
 	local kline='^\[ *[0-9]+\.[0-9]+\] '
 
