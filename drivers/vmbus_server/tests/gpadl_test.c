@@ -100,6 +100,8 @@ static const struct header_case header_cases[] = {
 	{ "buflen too small for the ranges", 16, 2, 4096, 0, 1, 0, -EINVAL },
 	{ "zero byte count", 16, 1, 0, 0, 1, 0, -EINVAL },
 	{ "offset past the first frame", 16, 1, 1, 4096, 1, 0, -EINVAL },
+	{ "offset past the first frame, with frames for it", 24, 1, 1, 4096,
+	  2, 0, -EINVAL },
 	{ "range needs more frames", 16, 1, 8192, 0, 1, 0, -EINVAL },
 	{ "range needs fewer frames", 24, 1, 4096, 0, 2, 0, -EINVAL },
 	{ "frame count overflows", 16, 1, U32_MAX, 4095, 1, 0, -EINVAL },

@@ -1907,6 +1907,61 @@ static void external_data_malformed(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pt->ch->dp.failed);
 }
 
+/*
+ * The external-data bounds on their own, with a header that holds every
+ * range and frame it names (the malformed cases above fail on the header's
+ * size first): at most VMB_MAX_EXTERNAL_RANGES ranges, and a range starts
+ * inside its first frame.
+ */
+struct pt_gpa_bound {
+	const char *name;
+	u32 ranges;
+	u32 bytes;
+	u32 offset;
+	u32 frames;		/* per range */
+	int err;
+};
+
+static const struct pt_gpa_bound pt_gpa_bounds[] = {
+	{ "64 ranges", 64, 8, 0, 1, 0 },
+	{ "65 ranges", 65, 8, 0, 1, -EINVAL },
+	/* 8 bytes: the back-end copies a range's first 8 (pt_process). */
+	{ "starts at the last word of its frame", 1, 8, 4088, 1, 0 },
+	{ "starts past its frame, frames for it given", 1, 8, 4096, 2,
+	  -EINVAL },
+};
+
+KUNIT_ARRAY_PARAM_DESC(pt_gpa_bound, pt_gpa_bounds, name);
+
+static void external_data_bounds(struct kunit *test)
+{
+	const struct pt_gpa_bound *c = test->param_value;
+	struct pt *pt = pt_open(test, 4096);
+	u32 len = 8 + c->ranges * (8 + 8 * c->frames), off = 8, r, f;
+	u8 *hdr = kunit_kzalloc(test, len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, hdr);
+	put_unaligned_le32(c->ranges, hdr + 4);
+	for (r = 0; r < c->ranges; r++) {
+		put_unaligned_le32(c->bytes, hdr + off);
+		put_unaligned_le32(c->offset, hdr + off + 4);
+		off += 8;
+		for (f = 0; f < c->frames; f++, off += 8)
+			put_unaligned_le64(SIM_GPFN_BASE + 200 + f, hdr + off);
+	}
+	pt->map_external = true;
+	KUNIT_ASSERT_TRUE(test, gr_send_parts(&pt->to_host,
+					      VMB_PACKET_DATA_GPA_DIRECT, 0,
+					      9, hdr, len, "io", 2));
+	pt_signal(pt);
+	KUNIT_ASSERT_EQ(test, pt->received, 1);
+	KUNIT_EXPECT_EQ(test, pt->ext_ret, c->err);
+	if (!c->err)
+		KUNIT_EXPECT_EQ(test, pt->ext_ranges, c->ranges);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pt->sim->pinned), PKT_PAGES);
+	KUNIT_EXPECT_FALSE(test, pt->ch->dp.failed);
+}
+
 /* --- concurrency ------------------------------------------------------- */
 
 #define PT_SENDS	2000
@@ -2462,6 +2517,7 @@ static struct kunit_case vmb_packet_cases[] = {
 	KUNIT_CASE(external_data),
 	KUNIT_CASE(external_pins_bounded),
 	KUNIT_CASE_PARAM(external_data_malformed, pt_bad_gpa_gen_params),
+	KUNIT_CASE_PARAM(external_data_bounds, pt_gpa_bound_gen_params),
 	KUNIT_CASE_SLOW(concurrent_senders),
 	KUNIT_CASE_PARAM_ATTR(end_during_traffic, pt_cut_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
