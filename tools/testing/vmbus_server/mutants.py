@@ -225,8 +225,9 @@ def run_suites(dest, smp):
         prefix = "kunit"
     out = subprocess.run(cmd, capture_output=True, text=True,
                          env=dict(os.environ, VMBS_KUNIT_TIMEOUT="300")).stdout
-    cases = re.findall(rf"^ok {prefix}: (vmbus_server_\S+)$", out, re.M)
-    failed = re.findall(rf"^not ok {prefix}: (vmbus_server_\S+)$", out, re.M)
+    # Parameter rows may have spaces in their names.
+    cases = re.findall(rf"^ok {prefix}: (vmbus_server_.*)$", out, re.M)
+    failed = re.findall(rf"^not ok {prefix}: (vmbus_server_.*)$", out, re.M)
     others = re.findall(rf"^not ok {prefix}: (.*)$", out, re.M)
     others = [o for o in others if o not in failed]
     if not cases and not failed:
