@@ -403,12 +403,7 @@ static const struct fault_case fault_cases[] = {
 	  fault_setup_external, fault_external_op, fault_external_check },
 };
 
-static void fault_case_desc(const struct fault_case *fc, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", fc->name);
-}
-
-KUNIT_ARRAY_PARAM(fault_case, fault_cases, fault_case_desc);
+KUNIT_ARRAY_PARAM_DESC(fault_case, fault_cases, name);
 
 /*
  * Run the operation with its nth allocation failed; returns whether a
