@@ -47,6 +47,15 @@ static u32 gr_idx(const struct guest_ring *g, u32 index)
 	return index % g->size;
 }
 
+/* Bytes the guest wrote that the host has not read yet. */
+u32 gr_used(const struct guest_ring *g)
+{
+	u32 write = le32_to_cpu(g->ctl->write_index);
+	u32 read = le32_to_cpu(READ_ONCE(g->ctl->read_index));
+
+	return write >= read ? write - read : g->size - read + write;
+}
+
 /*
  * The guest writes a packet: descriptor, @hdr_len bytes of header (a
  * multiple of 8: GPA ranges), @len payload bytes, padding to 8, trailer.
@@ -56,9 +65,7 @@ bool gr_send_parts(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
 		   const void *hdr, u32 hdr_len, const u8 *payload, u32 len)
 {
 	u32 write = le32_to_cpu(g->ctl->write_index);
-	u32 read = le32_to_cpu(READ_ONCE(g->ctl->read_index));
 	u32 start = 16 + hdr_len, total = start + round_up(len, 8) + 8;
-	u32 used = write >= read ? write - read : g->size - read + write;
 	struct vmb_packet_desc desc = {
 		.type = cpu_to_le16(type),
 		.offset8 = cpu_to_le16(start / 8),
@@ -69,7 +76,7 @@ bool gr_send_parts(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
 	u8 pad[8] = {};
 	__le64 trailer = cpu_to_le64((u64)write << 32);
 
-	if (total >= g->size - used)
+	if (total >= g->size - gr_used(g))
 		return false;
 	gr_put(g, write, &desc, 16);
 	if (hdr_len)

@@ -23,6 +23,7 @@ void gr_init(struct guest_ring *g, struct vmb_ring_control *ctl, u8 *buf,
 	     u32 size, u32 start);
 void gr_put(struct guest_ring *g, u32 at, const void *src, u32 len);
 void gr_get(const struct guest_ring *g, u32 at, void *dst, u32 len);
+u32 gr_used(const struct guest_ring *g);
 bool gr_send(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,
 	     const u8 *payload, u32 len);
 bool gr_send_parts(struct guest_ring *g, u16 type, u16 flags, u64 trans_id,

@@ -2073,16 +2073,21 @@ struct pt_flood {
 	bool ended;		/* the open ended, at_end is set */
 	unsigned int sent;
 	unsigned int at_end;	/* sent when the open ended */
+	unsigned int completions;	/* the guest read */
 	struct completion done;
 	/* Sides: the guest's writes and signals, the back-end's callback. */
 	struct vmb_overlap par;
 };
 
-/* Packets the guest still writes once the open ended, room permitting. */
+/* Packets the guest still writes once the open ended. */
 #define PT_AFTER_END	20
+/* The flood's packet in the ring: descriptor, payload, trailer. */
+#define PT_FLOOD_PAYLOAD	96
+#define PT_FLOOD_BYTES		(16 + PT_FLOOD_PAYLOAD + 8)
 
 /*
- * A guest writing packets and signalling as fast as it can.  Told to, it
+ * A guest writing packets and signalling as fast as it can, and reading
+ * the completions so that the host never waits for room.  Told to, it
  * destroys the server between two packets and goes on writing without
  * signalling: a transport makes no call once destroy returned.
  */
@@ -2092,8 +2097,10 @@ static int pt_flood_fn(void *data)
 	struct pt *pt = f->pt;
 	u32 conn = vmb_server_channel_connection_id(pt->ch);
 	struct vmb_server *server = pt->sim->server;
-	u8 payload[100] = {};
+	u8 payload[PT_FLOOD_PAYLOAD] = {}, reply[8];
 	unsigned int tries = 0;
+	u16 type;
+	u64 id;
 
 	/*
 	 * Bounded after the end: a full ring takes no more.  Acquire: the
@@ -2102,7 +2109,18 @@ static int pt_flood_fn(void *data)
 	while (!smp_load_acquire(&f->ended) ||
 	       (f->sent < f->at_end + PT_AFTER_END && tries++ < 1000)) {
 		vmb_overlap_enter(&f->par, 0);
-		if (gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, f->sent,
+		while (gr_recv(pt->test, &pt->to_guest, reply, sizeof(reply),
+			       &type, NULL, &id) >= 0)
+			f->completions++;
+		/*
+		 * Until the end the guest leaves room for the packets it
+		 * writes after it: a host that falls behind must not take
+		 * the test's premise (packets after the end) with it.
+		 */
+		if ((READ_ONCE(f->ended) ||
+		     gr_used(&pt->to_host) + (PT_AFTER_END + 2) *
+		     PT_FLOOD_BYTES < pt->to_host.size) &&
+		    gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, f->sent,
 			    payload, sizeof(payload)))
 			f->sent++;
 		if (server && READ_ONCE(f->destroy)) {
@@ -2178,8 +2196,8 @@ static void end_during_traffic(struct kunit *test)
 	}
 	/* The guest writes PT_AFTER_END more, then stops by itself. */
 	wait_for_completion(&f.done);
-	kunit_info(test, "guest wrote %u packets, %u when the open ended; back-end took %u\n",
-		   f.sent, f.at_end, pt->received);
+	kunit_info(test, "guest wrote %u packets, %u when the open ended, read %u completions; back-end took %u\n",
+		   f.sent, f.at_end, f.completions, pt->received);
 	/* The premise: the guest was still writing when the open ended. */
 	KUNIT_EXPECT_GT(test, f.sent, f.at_end);
 	KUNIT_EXPECT_GE(test, pt->received, 50);
