@@ -78,6 +78,7 @@ vmbs_tg_setup() {
 	if [ "$mode" = kunit ]; then
 		VMBS_BUILD=$(vmbs_build_modules testkernel-kunit "$VMBS_TK_BUILD" \
 			     W=1 CONFIG_VMBUS_SERVER_KUNIT_TEST=m \
+			     CONFIG_VMBUS_SERVER_LOOPBACK=m \
 			     CONFIG_VMBUS_SERVER_CANARY=m 2>"$log") || VMBS_BUILD=
 	else
 		VMBS_BUILD=$(vmbs_build_modules testkernel "$VMBS_TK_BUILD" \
@@ -87,15 +88,15 @@ vmbs_tg_setup() {
 	VMBS_QEMU_MODULES=(
 		drivers/vmbus_server/vmbus_server.ko
 		tools/testing/vmbus_server/canary/vmbus_server_canary.ko
+		tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko
+		drivers/vmbus_server_ic/vmbus_server_ic.ko
 	)
 	if [ "$mode" = kunit ]; then
 		VMBS_QEMU_MODULES+=(
 			drivers/vmbus_server/tests/vmbus_server_test.ko)
 	else
 		VMBS_QEMU_MODULES+=(
-			tools/testing/vmbus_server/loopback/vmbus_server_loopback.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_testdev.ko
-			drivers/vmbus_server_ic/vmbus_server_ic.ko
 			drivers/vmbus_server_kbd/vmbus_server_kbd.ko
 			drivers/vmbus_server_video/vmbus_server_video.ko
 			tools/testing/vmbus_server/loopback/vmbus_server_bulk.ko
@@ -274,7 +275,8 @@ vmbs_tg_kunit() {
 	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug && echo scan > $kml && echo clear > $kml && vmbs-guest fail-sleeping"
 	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
 	vmbs_tg_step kunit "insmod /modules/vmbus_server_test.ko"
-	vmbs_tg_step rmmod "rmmod vmbus_server_test && rmmod vmbus_server"
+	vmbs_tg_steps_cut
+	vmbs_tg_step rmmod "rmmod vmbus_server_ic && rmmod vmbus_server"
 	vmbs_tg_steps_checkers
 	vmbs_tg_boot
 
@@ -299,9 +301,42 @@ vmbs_tg_kunit() {
 		vmbs_tg_kunit_complete
 	vmbs_qemu_check "vmbus_server_faults failed allocations on the test kernel, every case passed" \
 		vmbs_tg_faults_ran
-	vmbs_qemu_setup_step "vmbus_server_test and vmbus_server unloaded" \
+	vmbs_tg_check_cut
+	vmbs_qemu_setup_step "the device modules and vmbus_server unloaded" \
 		vmbs_qemu_step_ok "${S[rmmod]}"
 	vmbs_tg_check_checkers
+}
+
+# The loopback transport removed under a real guest with channels open and
+# traffic flowing both ways: hv_utils answers a heartbeat device and a time
+# sync device, each asking every millisecond.  The transport rescinds every
+# device first, while the guest can still answer, then goes; the guest is
+# left connected to no one, as a guest whose hypervisor went away, so this
+# is the run's last use of the guest stack.
+VMBS_TG_CUT_HB=5ee1c047-0000-4000-8000-00000000be47
+VMBS_TG_CUT_TS=5ee1c047-0000-4000-8000-000000007500
+vmbs_tg_steps_cut() {
+	local lb=$VMBS_TG_LB hb=$VMBS_TG_CUT_HB ts=$VMBS_TG_CUT_TS
+
+	vmbs_tg_step cut_up "rmmod vmbus_server_test && insmod /modules/vmbus_server_loopback.ko devices=test && insmod /modules/vmbus_server_ic.ko && modprobe hv_vmbus && vmbs-guest sections hv_vmbus && vmbs-guest wait-count 1 600 && modprobe hv_utils && echo 'device-add $VMBS_TG_HB_TYPE $hb 0100000000000000' > $lb/control && echo 'device-add $VMBS_TG_TS_TYPE $ts 0100000000000000' > $lb/control && vmbs-guest wait-bound $hb hv_utils && vmbs-guest wait-bound $ts hv_utils && vmbs-guest wait-ic $hb answers 100 300 && vmbs-guest wait-ic $ts answers 100 300"
+	vmbs_tg_step cut "vmbs-guest cut-transport $hb $ts"
+}
+
+# The cut step returned 0 (rmmod and the wait for the devices) and no
+# device is left.
+vmbs_tg_cut_clean() {
+	vmbs_qemu_step_ok "${S[cut]}" &&
+		vmbs_qemu_step_printed "${S[cut]}" '^guest devices after the cut: 0$'
+}
+
+vmbs_tg_check_cut() {
+	vmbs_qemu_setup_step "the guest binds a heartbeat and a time sync device of the loopback transport, both answer" \
+		vmbs_qemu_step_ok "${S[cut_up]}"
+	vmbs_qemu_check "transport removed: heartbeats and time samples were answered in the half second before the rmmod" \
+		vmbs_qemu_step_printed "${S[cut]}" \
+		'^before the cut: heartbeat answers [1-9][0-9]*, time samples answered [1-9][0-9]* in 0\.5 s$'
+	vmbs_qemu_check "transport removed: its rmmod returns, and every device is gone from the guest" \
+		vmbs_tg_cut_clean
 }
 
 # kunit.py parse found no error in the guest's KTAP, and the guest ran

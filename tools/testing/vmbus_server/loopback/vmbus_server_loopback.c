@@ -30,15 +30,19 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/init.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -81,6 +85,12 @@ MODULE_PARM_DESC(extra, "Further channels of the test type, no guest driver bind
 #define LB_CONN_ID_BASE		0x10000
 /* Bytes of a device-control's input: a line of the control file. */
 #define LB_CONTROL_IN_MAX	1024
+/*
+ * How long the module's exit waits for the guest to answer the rescinds of
+ * its devices (Linux closes an open channel, then releases the relid)
+ * before it stops being the guest's hypervisor.
+ */
+#define LB_EXIT_RELEASE_MS	10000
 
 /* The HvPostMessage input page, as the guest fills it. */
 struct lb_post_input {
@@ -163,6 +173,16 @@ static struct {
 	/* Where channel events go: INITIATE_CONTACT names it. */
 	u8 msg_sint;
 
+	/*
+	 * Relids the guest was sent a rescind for and has not released, and
+	 * whether a host message waits for the guest's EOM: until both are
+	 * clear the guest may still post to close and release.  Bits are set
+	 * where the message is written and cleared on delivery of the
+	 * release, or all at once when the guest starts over.
+	 */
+	DECLARE_BITMAP(rescinded, LB_MAX_DEVICES + 1);
+	bool waiting_eom;
+
 	/* Serializes the debugfs commands; nothing under it waits for the
 	 * guest (a disable returns once the rescind is out).
 	 */
@@ -198,6 +218,20 @@ static void *lb_synic_page(unsigned int cpu, unsigned int msr)
 	return phys_to_virt((val >> HV_HYP_PAGE_SHIFT) << HV_HYP_PAGE_SHIFT);
 }
 
+/* The guest is about to be told of a rescind: it owes a release. */
+static void lb_note_rescind(const void *msg, size_t len)
+{
+	const struct vmb_msg_relid *r = msg;
+	u32 relid;
+
+	if (len < sizeof(*r) ||
+	    le32_to_cpu(r->header.msgtype) != VMB_MSG_RESCIND_CHANNELOFFER)
+		return;
+	relid = le32_to_cpu(r->child_relid);
+	if (relid <= LB_MAX_DEVICES)
+		set_bit(relid, lb.rescinded);
+}
+
 /*
  * Transport ops.  Like a hypervisor, post_message never waits for the
  * guest: a busy slot is flagged msg_pending, and the guest's EOM brings
@@ -226,9 +260,11 @@ static int lb_post_message(struct vmb_server *server, u32 cpu, u8 sint,
 		smp_mb();
 		if (READ_ONCE(slot->header.message_type) != HVMSG_NONE) {
 			lb_count(LB_SLOT_BUSY);
+			WRITE_ONCE(lb.waiting_eom, true);
 			return -EAGAIN;
 		}
 	}
+	lb_note_rescind(msg, len);
 	memcpy(slot->u.payload, msg, len);
 	slot->header.payload_size = len;
 	slot->header.message_flags.asu8 = 0;
@@ -294,15 +330,29 @@ static const struct vmb_server_transport_ops lb_transport_ops = {
 	.unpin_guest_pages = lb_unpin_guest_pages,
 };
 
-/* Note the SINT the guest takes channel events on (INITIATE_CONTACT). */
-static void lb_note_contact(const struct lb_post *post)
+/*
+ * What the transport follows of the guest's posts: the SINT it takes
+ * channel events on (INITIATE_CONTACT, which also starts it over: it owes
+ * no release), and the rescinds it answered.
+ */
+static void lb_note_post(const struct lb_post *post)
 {
 	const struct vmb_msg_initiate_contact *ic = (const void *)post->data;
+	const struct vmb_msg_relid *r = (const void *)post->data;
 	u8 sint = LB_DEFAULT_SINT;
+	u32 relid;
 
+	if (post->len >= sizeof(*r) &&
+	    le32_to_cpu(r->header.msgtype) == VMB_MSG_RELID_RELEASED) {
+		relid = le32_to_cpu(r->child_relid);
+		if (relid <= LB_MAX_DEVICES)
+			clear_bit(relid, lb.rescinded);
+		return;
+	}
 	if (post->len < sizeof(*ic) ||
 	    le32_to_cpu(ic->header.msgtype) != VMB_MSG_INITIATE_CONTACT)
 		return;
+	bitmap_zero(lb.rescinded, LB_MAX_DEVICES + 1);
 	if (le32_to_cpu(ic->version) >= VMB_VERSION_WIN10_V5 &&
 	    ic->msg_sint < HV_SYNIC_SINT_COUNT)
 		sint = ic->msg_sint;
@@ -324,7 +374,7 @@ static void lb_deliver_work(struct work_struct *work)
 		spin_unlock_irq(&lb.in_lock);
 		if (!post)
 			return;
-		lb_note_contact(post);
+		lb_note_post(post);
 		ret = vmb_server_deliver_guest_message(lb.server,
 						       post->connection_id,
 						       post->data, post->len);
@@ -363,6 +413,8 @@ static void lb_retry_work(struct work_struct *work)
 
 static void lb_ready_work(struct work_struct *work)
 {
+	/* Set again should the slot be busy once more. */
+	WRITE_ONCE(lb.waiting_eom, false);
 	vmb_server_transport_ready(lb.server);
 	/* Guest posts held back by back-pressure may go now. */
 	queue_work(lb.wq, &lb.deliver_work);
@@ -665,13 +717,18 @@ static int lb_command(char *cmd)
 		return lb_device_remove(arg);
 	if (!strcmp(verb, "device-control"))
 		return lb_device_control(arg);
-	if (!strcmp(verb, "reset"))
-		return *arg ? -EINVAL : vmb_server_reset(lb.server);
+	if (!strcmp(verb, "reset")) {
+		if (*arg)
+			return -EINVAL;
+		/* The server forgets the guest; so do we. */
+		bitmap_zero(lb.rescinded, LB_MAX_DEVICES + 1);
+		return vmb_server_reset(lb.server);
+	}
 	if (kstrtouint(arg, 0, &index) || index >= lb.ndevs)
 		return -EINVAL;
 	dev = &lb.devs[index];
 	if (!strcmp(verb, "disable")) {
-		/* Returns once the guest released the relid. */
+		/* Returns once the rescind is queued, not released. */
 		vmb_server_channel_disable(dev->channel);
 	} else if (!strcmp(verb, "enable")) {
 		ret = vmb_server_channel_enable(dev->channel);
@@ -876,6 +933,40 @@ err_server:
 	return ret;
 }
 
+/*
+ * Whether the guest has answered every rescind: nothing owed, no host
+ * message held back for its EOM, none of its posts undelivered.
+ */
+static bool lb_guest_settled(void)
+{
+	bool idle;
+
+	spin_lock_irq(&lb.in_lock);
+	idle = !lb.in_len;
+	spin_unlock_irq(&lb.in_lock);
+	return idle && !READ_ONCE(lb.waiting_eom) &&
+	       bitmap_empty(lb.rescinded, LB_MAX_DEVICES + 1);
+}
+
+/*
+ * A guest whose hypervisor went away mid-answer fails the posts that
+ * close and release its channels and leaks their rings: the transport
+ * stays until the guest has answered, for a bounded time.
+ */
+static void lb_wait_guest_released(void)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(LB_EXIT_RELEASE_MS);
+
+	while (!lb_guest_settled()) {
+		if (time_after(jiffies, end) || fatal_signal_pending(current)) {
+			pr_warn("leaving with relids the guest did not release: %*pbl\n",
+				LB_MAX_DEVICES + 1, lb.rescinded);
+			return;
+		}
+		msleep(20);
+	}
+}
+
 static void __exit lb_exit(void)
 {
 	/* Waits for commands in flight: none starts after it. */
@@ -883,6 +974,7 @@ static void __exit lb_exit(void)
 	/* While the guest can still answer the rescinds. */
 	vmb_server_device_remove_all(lb.server);
 	lb_remove_devices();
+	lb_wait_guest_released();
 	hv_loopback_unregister(&lb_hv_ops);
 	/* No hypercall or EOM queues work any more. */
 	cancel_delayed_work_sync(&lb.retry_work);

@@ -16,6 +16,9 @@
 #   vmbs-guest ic-status DEV           an integration service device's
 #                                      VMBS_IC_STATUS, decoded
 #   vmbs-guest wait-ic DEV FIELD N [S] until its FIELD is at least N
+#   vmbs-guest cut-transport HB TS     rmmod the loopback transport while
+#                                      heartbeat device HB and time sync
+#                                      device TS answer every millisecond
 #   vmbs-guest sections MODULE         where the module's code sits, so
 #                                      that its leaks can be named after
 #                                      it is unloaded
@@ -46,6 +49,7 @@ driver_of() {
 # wait_until S CMD...: until CMD succeeds, for S seconds of uptime (the
 # clock a time sync test moves does not count), however slow CMD is.
 uptime_s() { cut -d. -f1 /proc/uptime; }
+uptime_cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }
 wait_until() {
 	until_s=$(($(uptime_s) + $1))
 	shift
@@ -397,6 +401,25 @@ wait-ic)
 	wait_until "${4:-60}" ic_at_least "$1" "$2" "$3"
 	rc=$?
 	echo "ic $1: $(ic_status "$1")"
+	exit $rc
+	;;
+cut-transport)
+	# Both devices answer every millisecond: their answers grow in the
+	# half second before the rmmod.
+	if ! { h0=$(ic_field "$1" answers) && t0=$(ic_field "$2" answers) &&
+	       usleep 500000 && h1=$(ic_field "$1" answers) &&
+	       t1=$(ic_field "$2" answers); }; then
+		echo "no status of the devices"
+		exit 1
+	fi
+	echo "before the cut: heartbeat answers $((h1 - h0)), time samples answered $((t1 - t0)) in 0.5 s"
+	c0=$(uptime_cs)
+	rmmod vmbus_server_loopback || exit 1
+	c1=$(uptime_cs)
+	echo "cut: rmmod took $((c1 - c0))0 ms"
+	wait_until 30 has_count 0
+	rc=$?
+	echo "guest devices after the cut: $(count)"
 	exit $rc
 	;;
 sections)
