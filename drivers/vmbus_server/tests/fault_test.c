@@ -17,6 +17,11 @@
  * A kprobe on should_fail_ex() notes where each failure landed: the first
  * frame of the server on the stack of the failing allocation.
  *
+ * Teardown must not fail at all: a census (teardown_allocates_nothing)
+ * gives the tasks of a teardown a fail_nth too high to be reached, and the
+ * kprobe counts the allocations that could have failed whose innermost
+ * frame of the project is the server's: there must be none.
+ *
  * failslab and fail_page_alloc must fail sleeping allocations
  * (ignore-gfp-wait N; for pages also min-order 0 and ignore-gfp-highmem N):
  * the guest KUnit run of the test kernel sets that up.  Where allocations
@@ -39,6 +44,10 @@
 #define FAULT_STACK_DEPTH	64
 /* A packet bigger than the receive copy buffer a channel starts with. */
 #define FAULT_PACKET_LEN	3000
+/* The census's fail_nth: counts down, never reaches 1. */
+#define FAULT_CENSUS_NTH	BIT(30)
+/* Work entry points a census arms, each entry while it is open. */
+#define FAULT_CENSUS_PROBES	2
 
 /*
  * What the probes share with the case.  One case runs at a time; the
@@ -51,46 +60,146 @@ static struct fault_state {
 	bool ran;		/* the probed function returned armed */
 	/* Where failures landed: frames of the server, distinct. */
 	unsigned long sites[FAULT_MAX_SITES];
+	/* Census: the allocator's entry the site first called. */
+	unsigned long vias[FAULT_MAX_SITES];
 	unsigned int nr_sites;
-	unsigned int unplaced;	/* failures with no server frame found */
+	unsigned int unplaced;	/* failures (census: allocations) not placed */
+	unsigned int fallbacks;	/* failures of the kernel's own, taken back */
+	bool census;		/* a census is open */
+	unsigned int census_server;	/* allocations the server made */
+	unsigned int census_other;	/* ... the test or slub made */
 	unsigned long entries[FAULT_STACK_DEPTH];
 	char sym[KSYM_SYMBOL_LEN];
 } fault;
 
+/* The handler's buffers: a census's tasks may allocate at once. */
+static DEFINE_RAW_SPINLOCK(fault_lock);
+
+static bool fault_sym_in(const char *module)
+{
+	size_t len = strlen(fault.sym), mlen = strlen(module);
+
+	return len > mlen && !strcmp(fault.sym + len - mlen, module);
+}
+
 static bool fault_in_server(unsigned long addr)
 {
-	size_t len;
-
 	/* "name+off/size [module]"; without a module when built in. */
 	sprint_symbol(fault.sym, addr);
-	len = strlen(fault.sym);
 	return !strncmp(fault.sym, "vmb_", 4) ||
-	       (len > 15 && !strcmp(fault.sym + len - 15, " [vmbus_server]"));
+	       fault_sym_in(" [vmbus_server]");
+}
+
+/*
+ * Allocations the kernel makes for itself on the way, whose failure it
+ * takes back: a new slab's first page (slub tries a higher order without
+ * __GFP_NOFAIL, then falls back), kmemleak's record of an object
+ * (allocated without __GFP_NOFAIL; kmemleak copes), and a page for the
+ * stack depot where KASAN keeps an allocation's or a free's stack (it
+ * goes without).  The allocation they serve, if it may fail, is counted
+ * by itself.
+ */
+static bool fault_kernel_own(void)
+{
+	static const char * const own[] = {
+		"new_slab+", "__create_object+", "mem_pool_alloc+",
+		"stack_depot_save_flags+",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(own); i++)
+		if (!strncmp(fault.sym, own[i], strlen(own[i])))
+			return true;
+	return false;
+}
+
+/*
+ * The innermost frame of the project (the server or this test module)
+ * below the fault injection's own: the allocation is the server's when
+ * that frame is.  The frames before should_fail*() are this probe's; -2
+ * when there is none (the unwinder stopped early).
+ */
+static int fault_census_frame(unsigned int n)
+{
+	unsigned int i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		sprint_symbol(fault.sym, fault.entries[i]);
+		if (!strncmp(fault.sym, "should_fail", 11))
+			start = i + 1;
+	}
+	if (!start)
+		return -2;
+	for (i = start; i < n; i++) {
+		sprint_symbol(fault.sym, fault.entries[i]);
+		if (fault_kernel_own())
+			return -1;
+		if (fault_sym_in(" [vmbus_server_test]"))
+			return -1;
+		if (fault_in_server(fault.entries[i]))
+			return i;
+	}
+	return -1;
+}
+
+static void fault_note_site(unsigned long site, unsigned long via)
+{
+	unsigned int j;
+
+	for (j = 0; j < fault.nr_sites; j++)
+		if (fault.sites[j] == site)
+			return;
+	if (fault.nr_sites < FAULT_MAX_SITES) {
+		fault.vias[fault.nr_sites] = via;
+		fault.sites[fault.nr_sites++] = site;
+	}
 }
 
 /*
  * should_fail_ex() fails the call that finds fail_nth at 1; only a task a
  * case armed has it set.
  */
-static int fault_site_pre(struct kprobe *p, struct pt_regs *regs)
+static void fault_site_note(unsigned int nth)
 {
-	unsigned long *entries = fault.entries;
-	unsigned int n, i, j;
+	unsigned int n = stack_trace_save(fault.entries, FAULT_STACK_DEPTH, 0);
+	unsigned int i;
+	int frame;
 
-	if (READ_ONCE(current->fail_nth) != 1)
-		return 0;
-	n = stack_trace_save(entries, FAULT_STACK_DEPTH, 0);
+	if (nth != 1) {
+		frame = fault_census_frame(n);
+		if (frame == -2) {
+			fault.unplaced++;
+		} else if (frame < 0) {
+			fault.census_other++;
+		} else {
+			fault.census_server++;
+			fault_note_site(fault.entries[frame],
+					fault.entries[frame - 1]);
+		}
+		return;
+	}
 	for (i = 0; i < n; i++) {
-		if (!fault_in_server(entries[i]))
-			continue;
-		for (j = 0; j < fault.nr_sites; j++)
-			if (fault.sites[j] == entries[i])
-				return 0;
-		if (fault.nr_sites < FAULT_MAX_SITES)
-			fault.sites[fault.nr_sites++] = entries[i];
-		return 0;
+		if (fault_in_server(fault.entries[i])) {
+			fault_note_site(fault.entries[i], 0);
+			return;
+		}
+		/* A failure the kernel takes back by itself. */
+		if (fault_kernel_own())
+			fault.fallbacks++;
 	}
 	fault.unplaced++;
+}
+
+static int fault_site_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	unsigned int nth = READ_ONCE(current->fail_nth);
+	unsigned long flags;
+
+	if (!nth || (nth != 1 && !READ_ONCE(fault.census)))
+		return 0;
+	raw_spin_lock_irqsave(&fault_lock, flags);
+	fault_site_note(nth);
+	raw_spin_unlock_irqrestore(&fault_lock, flags);
 	return 0;
 }
 
@@ -111,6 +220,26 @@ static int fault_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	fault.left = READ_ONCE(current->fail_nth);
 	WRITE_ONCE(current->fail_nth, 0);
 	WRITE_ONCE(fault.ran, true);
+	return 0;
+}
+
+/* A census arms every entry while it is open, and counts them. */
+static atomic_t fault_census_entries;
+
+static int fault_census_entry(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	if (!READ_ONCE(fault.census))
+		return 1;
+	atomic_inc(&fault_census_entries);
+	WRITE_ONCE(current->fail_nth, FAULT_CENSUS_NTH);
+	return 0;
+}
+
+static int fault_census_return(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	WRITE_ONCE(current->fail_nth, 0);
 	return 0;
 }
 
@@ -439,18 +568,18 @@ static bool fault_run_nth(struct fault_run *run, const struct fault_case *fc,
  * unregisters them before their memory goes.
  */
 static struct kprobe *fault_site;
-static struct kretprobe *fault_arm;
+static struct kretprobe *fault_arms[FAULT_CENSUS_PROBES];
+static unsigned int fault_nr_arms;
 
 static void fault_unregister_kprobe(void *unused)
 {
 	unregister_kprobe(fault_site);
 }
 
-static void fault_unregister_kretprobe(void *unused)
+static void fault_unregister_kretprobes(void *unused)
 {
-	if (fault_arm)
-		unregister_kretprobe(fault_arm);
-	fault_arm = NULL;
+	while (fault_nr_arms)
+		unregister_kretprobe(fault_arms[--fault_nr_arms]);
 }
 
 /*
@@ -478,20 +607,33 @@ static void fault_probe_sites(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, err, 0);
 }
 
-/* Arm whatever task enters @symbol next. */
-static void fault_probe_entry(struct kunit *test, const char *symbol)
+/*
+ * Arm the tasks that enter @symbol: @entry says which, @ret disarms.  All
+ * go when the case ends.
+ */
+static void fault_probe_entry(struct kunit *test, const char *symbol,
+			      kretprobe_handler_t entry, kretprobe_handler_t ret)
 {
+	struct kretprobe *rp;
 	int err;
 
-	fault_arm = kunit_kzalloc(test, sizeof(*fault_arm), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, fault_arm);
-	fault_arm->kp.symbol_name = symbol;
-	fault_arm->entry_handler = fault_entry;
-	fault_arm->handler = fault_return;
-	err = register_kretprobe(fault_arm);
+	KUNIT_ASSERT_LT(test, fault_nr_arms, FAULT_CENSUS_PROBES);
+	rp = kunit_kzalloc(test, sizeof(*rp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rp);
+	rp->kp.symbol_name = symbol;
+	rp->entry_handler = entry;
+	rp->handler = ret;
+	err = register_kretprobe(rp);
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "no kretprobe on %s", symbol);
-	err = kunit_add_action_or_reset(test, fault_unregister_kretprobe, NULL);
-	KUNIT_ASSERT_EQ(test, err, 0);
+	if (!fault_nr_arms) {
+		err = kunit_add_action_or_reset(test,
+						fault_unregister_kretprobes,
+						NULL);
+		if (err)
+			unregister_kretprobe(rp);
+		KUNIT_ASSERT_EQ(test, err, 0);
+	}
+	fault_arms[fault_nr_arms++] = rp;
 }
 
 /* Whether a sleeping allocation can be failed here at all. */
@@ -517,7 +659,7 @@ static void every_allocation_fails(struct kunit *test)
 	memset(&fault, 0, sizeof(fault));
 	fault_probe_sites(test);
 	if (fc->probe)
-		fault_probe_entry(test, fc->probe);
+		fault_probe_entry(test, fc->probe, fault_entry, fault_return);
 	for (n = 1; injected && n <= FAULT_MAX_RUNS; n++) {
 		struct fault_run run = { .test = test };
 
@@ -534,21 +676,150 @@ static void every_allocation_fails(struct kunit *test)
 	}
 	/* No handler runs once the probes are gone. */
 	kunit_release_action(test, fault_unregister_kprobe, NULL);
-	kunit_release_action(test, fault_unregister_kretprobe, NULL);
+	kunit_release_action(test, fault_unregister_kretprobes, NULL);
 
 	for (i = 0; i < fault.nr_sites; i++)
 		kunit_info(test, "%s: site %pS\n", fc->name,
 			   (void *)fault.sites[i]);
-	kunit_info(test, "%s: %u allocations failed one at a time, at %u sites of the server (%u without a server frame)\n",
-		   fc->name, failed, fault.nr_sites, fault.unplaced);
-	/* An operation that allocates nothing proves nothing here. */
-	KUNIT_EXPECT_GT(test, failed, 0);
+	kunit_info(test, "%s: %u allocations failed one at a time, at %u sites of the server (%u without a server frame; %u of the kernel's own, which it takes back)\n",
+		   fc->name, failed, fault.nr_sites, fault.unplaced,
+		   fault.fallbacks);
+	/*
+	 * An operation that allocates nothing proves nothing here, nor
+	 * failures the kernel took back before the server saw them.
+	 */
+	KUNIT_EXPECT_GT(test, failed - fault.fallbacks, 0);
 	KUNIT_EXPECT_FALSE_MSG(test, injected, "still failing after %u runs",
 			       FAULT_MAX_RUNS);
 }
 
+/* --- teardown: nothing it allocates can fail ----------------------------- */
+
+/* An open channel that carried traffic, with a second GPADL. */
+static void fault_setup_used(struct fault_run *run)
+{
+	fault_setup_buffer(run);
+	fault_channel_serves(run);
+}
+
+static void fault_td_close(struct fault_run *run)
+{
+	pt_close(run->pt);
+	pt_flush(run->pt);
+}
+
+static void fault_td_gpadl_teardown(struct fault_run *run)
+{
+	KUNIT_EXPECT_EQ(run->test, sim_teardown(run->pt->sim, run->pt->relid,
+						0x600), 0);
+}
+
+static void fault_td_rescind(struct fault_run *run)
+{
+	sim_disable_released(run->pt->sim, run->pt->ch);
+	pt_flush(run->pt);
+}
+
+static void fault_td_reset(struct fault_run *run)
+{
+	KUNIT_EXPECT_EQ(run->test, vmb_server_reset(run->pt->sim->server), 0);
+	sim_settle(run->pt->sim);
+	pt_flush(run->pt);
+}
+
+static void fault_td_unload(struct fault_run *run)
+{
+	KUNIT_EXPECT_EQ(run->test, sim_send_type(run->pt->sim, VMB_MSG_UNLOAD),
+			0);
+	pt_flush(run->pt);
+}
+
+/* The server destroyed, then the channels freed. */
+static void fault_td_destroy(struct fault_run *run)
+{
+	sim_guest_release(run->pt->sim);
+}
+
+/* The census's control: creating a GPADL allocates. */
+static void fault_td_control(struct fault_run *run)
+{
+	KUNIT_EXPECT_EQ(run->test, sim_gpadl(run->pt->sim, run->pt->relid,
+					     0x700, 40), 0);
+}
+
+struct fault_teardown {
+	const char *name;
+	void (*op)(struct fault_run *run);
+	bool in_work;		/* the open ends in the channel's work */
+	bool allocates;		/* the control */
+};
+
+static const struct fault_teardown fault_teardowns[] = {
+	{ "guest closes the channel", fault_td_close, true },
+	{ "guest tears a GPADL down", fault_td_gpadl_teardown },
+	{ "host rescinds, guest releases", fault_td_rescind, true },
+	{ "vmb_server_reset", fault_td_reset, true },
+	{ "guest unloads", fault_td_unload, true },
+	{ "server destroyed, channels freed", fault_td_destroy },
+	{ "control: guest creates a GPADL", fault_td_control, false, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(fault_teardown, fault_teardowns, name);
+
+/*
+ * A teardown that needs memory can fail for want of it, and then leaves
+ * the guest or the back-end waiting: each one, run on a used channel,
+ * makes no allocation that could fail (__GFP_NOFAIL ones are not
+ * counted: failslab and fail_page_alloc never fail them).  The control
+ * shows the census sees an allocation where there is one.
+ */
+static void teardown_allocates_nothing(struct kunit *test)
+{
+	const struct fault_teardown *td = test->param_value;
+	struct fault_run run = { .test = test };
+	unsigned int entries, i;
+
+	if (!fault_injectable())
+		kunit_skip(test, "failslab ignores sleeping allocations (ignore-gfp-wait)");
+	memset(&fault, 0, sizeof(fault));
+	atomic_set(&fault_census_entries, 0);
+	fault_probe_sites(test);
+	fault_probe_entry(test, "vmb_channel_work", fault_census_entry,
+			  fault_census_return);
+	fault_probe_entry(test, "vmb_datapath_work", fault_census_entry,
+			  fault_census_return);
+	fault_setup_used(&run);
+
+	WRITE_ONCE(fault.census, true);
+	WRITE_ONCE(current->fail_nth, FAULT_CENSUS_NTH);
+	td->op(&run);
+	WRITE_ONCE(current->fail_nth, 0);
+	WRITE_ONCE(fault.census, false);
+	entries = atomic_read(&fault_census_entries);
+	sim_guest_release(run.pt->sim);
+	kunit_release_action(test, fault_unregister_kprobe, NULL);
+	kunit_release_action(test, fault_unregister_kretprobes, NULL);
+
+	for (i = 0; i < fault.nr_sites; i++)
+		kunit_info(test, "%s: site %pS, via %pS\n", td->name,
+			   (void *)fault.sites[i], (void *)fault.vias[i]);
+	kunit_info(test, "%s: %u allocations of the server that could fail, %u of the test or the kernel, %u not placed; %u work runs counted\n",
+		   td->name, fault.census_server, fault.census_other,
+		   fault.unplaced, entries);
+	KUNIT_EXPECT_EQ(test, fault.unplaced, 0);
+	/* The census covered the work that ended the open. */
+	if (td->in_work)
+		KUNIT_EXPECT_GT(test, entries, 0);
+	if (td->allocates)
+		KUNIT_EXPECT_GT(test, fault.census_server, 0);
+	else
+		KUNIT_EXPECT_EQ(test, fault.census_server, 0);
+}
+
 static struct kunit_case vmb_fault_cases[] = {
 	KUNIT_CASE_PARAM(every_allocation_fails, fault_case_gen_params),
+	KUNIT_CASE_PARAM(teardown_allocates_nothing,
+			 fault_teardown_gen_params),
 	{}
 };
 

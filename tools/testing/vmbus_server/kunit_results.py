@@ -10,7 +10,9 @@ import sys
 
 def walk(prefix, group, path):
     for case in group.get("test_cases", []):
-        name = ".".join(path + [case["name"]])
+        # kunit.py names a case it never saw end (the kernel crashed or
+        # hung in it) with an empty name.
+        name = ".".join(path + [case["name"] or "(a case that never reported)"])
         status = case["status"]
         if status == "SKIP":
             print(f"# skip {prefix}: {name}")
