@@ -103,18 +103,19 @@ MUTANTS = {
         [("drivers/vmbus_server/ring.c",
           "\tif (READ_ONCE(control->interrupt_mask))\n\t\treturn 0;\n",
           "")]),
-    "dp_release_skips_own_work": (
-        "a release in the data work itself does not look at the ring again",
+    "dp_slot_free_no_kick": (
+        "a receive slot coming free after all were taken does not start "
+        "the data work again",
         [("drivers/vmbus_server/datapath.c",
-          "\tif ((moved || was_full) && dp->rx_on)\n",
-          "\tif ((moved || was_full) && dp->rx_on &&\n"
-          "\t    current_work() != &dp->work)\n")]),
-    "dp_consume_at_parse": (
-        "a packet handed to the back-end counts as completed for the "
-        "read index",
+          "\tif (dp->rx_on && bitmap_full(dp->rx_taken, VMB_RX_SLOTS))\n"
+          "\t\tvmb_datapath_kick(channel);\n",
+          "")]),
+    "dp_slot_not_taken": (
+        "a packet handed to the back-end leaves its receive slot free "
+        "for the next one",
         [("drivers/vmbus_server/datapath.c",
-          "\t\tpacket->held = true;\n\t\tpacket->done = false;",
-          "\t\tpacket->held = true;\n\t\tpacket->done = true;")]),
+          "\t\t__set_bit(slot, dp->rx_taken);\n\t\tpacket->held = true;",
+          "\t\tpacket->held = true;")]),
     "dp_close_keeps_pins": (
         "the end of an open leaves its ring frames pinned",
         [("drivers/vmbus_server/datapath.c",
@@ -122,9 +123,9 @@ MUTANTS = {
           "\tvmb_ring_unmap(&dp->out);\n}")]),
     "dp_no_signal_after_open": (
         "no signal follows a successful OPENCHANNEL_RESULT",
-        [("drivers/vmbus_server/connection.c",
-          "\tif (!ret && m->signal_relid && server->ops->signal_guest)",
-          "\tif (0)")]),
+        [("drivers/vmbus_server/datapath.c",
+          "\t\tif (channel->dp.open)\n\t\t\tvmb_dp_signal(channel);",
+          "\t\tif (0)\n\t\t\tvmb_dp_signal(channel);")]),
     "dp_map_no_teardown_wait": (
         "a GPADL mapped for a back-end is torn down at once",
         [("drivers/vmbus_server/gpadl.c",
