@@ -2118,8 +2118,8 @@ static int pt_flood_fn(void *data)
 		 * the test's premise (packets after the end) with it.
 		 */
 		if ((READ_ONCE(f->ended) ||
-		     gr_used(&pt->to_host) + (PT_AFTER_END + 2) *
-		     PT_FLOOD_BYTES < pt->to_host.size) &&
+		     pt->to_host.size - gr_used(&pt->to_host) >
+		     (PT_AFTER_END + 2) * PT_FLOOD_BYTES) &&
 		    gr_send(&pt->to_host, VMB_PACKET_DATA_INBAND, REQ, f->sent,
 			    payload, sizeof(payload)))
 			f->sent++;
