@@ -41,6 +41,8 @@ static const struct {
 	  "VMBS_RESET with a channel open: the guest reboots and opens it again" },
 	{ "memlock", scenario_memlock,
 	  "without CAP_IPC_LOCK, RLIMIT_MEMLOCK too small for a ring: refused" },
+	{ "faults", scenario_faults,
+	  "fail each allocation of each VMM call in turn (fail-nth): refused or done, never broken" },
 	{ "cycles", scenario_cycles,
 	  "[N] open, connect, open the channel, one packet, close; N times" },
 	{ "selftest", scenario_selftest,

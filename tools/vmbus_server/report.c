@@ -24,7 +24,8 @@ struct config cfg = {
 	.ring_pages = 8,
 };
 
-static unsigned int n_ok, n_not_ok;
+static unsigned int n_ok, n_not_ok, n_trial_failed;
+static char trial_first[200];
 const char *scenario_name = "?";
 static const char *watched;
 
@@ -48,11 +49,20 @@ bool check(bool ok, const char *fmt, ...)
 	int err = errno;
 	va_list ap;
 
+	if (!ok && cfg.trial) {
+		if (!n_trial_failed++) {
+			va_start(ap, fmt);
+			vsnprintf(trial_first, sizeof(trial_first), fmt, ap);
+			va_end(ap);
+		}
+		errno = err;
+		return false;
+	}
 	if (ok)
-		n_ok += !cfg.hush;
+		n_ok += !cfg.hush && !cfg.trial;
 	else
 		n_not_ok++;
-	if (!ok || !cfg.hush) {
+	if (!ok || (!cfg.hush && !cfg.trial)) {
 		printf(ok ? "ok - " : "not ok - ");
 		va_start(ap, fmt);
 		vprintf(fmt, ap);
@@ -157,4 +167,17 @@ int report_summary(void)
 	printf("vmbus-vmm: %s: %u ok, %u not ok\n", scenario_name, n_ok,
 	       n_not_ok);
 	return n_not_ok ? 1 : 0;
+}
+
+/*
+ * Checks that failed in trials since the last call (cfg.trial), and the
+ * first of them.
+ */
+unsigned int report_trial_failures(const char **first)
+{
+	unsigned int n = n_trial_failed;
+
+	*first = n ? trial_first : "";
+	n_trial_failed = 0;
+	return n;
 }

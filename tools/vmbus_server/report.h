@@ -30,6 +30,11 @@ struct config {
 	bool quiet;
 	int verbose;
 	int hush;	/* > 0: no transcript, checks report failures only */
+	/*
+	 * > 0: a trial whose checks may fail (the faults scenario's faulted
+	 * cycles): failures are counted apart and not printed.
+	 */
+	int trial;
 };
 
 extern struct config cfg;
@@ -45,5 +50,6 @@ const char *guid_str(const uint8_t guid[16], char buf[37]);
 
 extern const char *scenario_name;
 int report_summary(void);
+unsigned int report_trial_failures(const char **first);
 
 #endif /* VMBUS_VMM_REPORT_H */

@@ -60,7 +60,9 @@ struct vm *vm_open(const char *name)
 	vm->next_gpadl = GPADL_FIRST;
 	vm->backlog = calloc(BACKLOG_MAX, sizeof(*vm->backlog));
 	/* Non-blocking: a read after a spurious poll wake-up must not hang. */
+	fault_begin(CALL_OPEN, 0);
 	vm->fd = open(cfg.device, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	fault_end(vm->fd);
 	if (!check(vm->fd >= 0 && vm->backlog, "%s: open %s", name,
 		   cfg.device)) {
 		say("  %s: %m", cfg.device);
@@ -116,7 +118,9 @@ int vm_set_memory(struct vm *vm)
 	t->regions[0].guest_phys_addr = vm->mem_gpa;
 	t->regions[0].memory_size = vm->mem_size;
 	t->regions[0].userspace_addr = (uintptr_t)vm->mem;
+	fault_begin(CALL_MEM_TABLE, 0);
 	ret = ioctl(vm->fd, VMBS_SET_MEM_TABLE, t);
+	fault_end(ret);
 	free(t);
 	if (!check(!ret, "%s: VMBS_SET_MEM_TABLE, %u MiB at GPA 0x%llx",
 		   vm->name, (unsigned int)(vm->mem_size >> 20),
@@ -134,12 +138,16 @@ int vm_set_synic(struct vm *vm)
 		.vp_index = GUEST_VP,
 		.sint = VMBUS_SINT,
 	};
+	int ret;
 
 	vm->event_gpa = vm_alloc_pages(vm, 1);
 	vm->irqfd = new_eventfd();
 	s.event_page_gpa = vm->event_gpa;
 	s.irqfd = vm->irqfd;
-	if (!check(vm->irqfd >= 0 && !ioctl(vm->fd, VMBS_SET_SYNIC, &s),
+	fault_begin(CALL_SYNIC, 0);
+	ret = ioctl(vm->fd, VMBS_SET_SYNIC, &s);
+	fault_end(ret);
+	if (!check(vm->irqfd >= 0 && !ret,
 		   "%s: VMBS_SET_SYNIC, VP %u SINT %u, event page at 0x%llx",
 		   vm->name, GUEST_VP, VMBUS_SINT,
 		   (unsigned long long)vm->event_gpa)) {
@@ -167,7 +175,9 @@ int vm_close_fd(struct vm *vm)
 
 	if (vm->fd >= 0) {
 		watchdog("close() of the device");
+		fault_begin(CALL_CLOSE, 0);
 		ret = close(vm->fd);
+		fault_end(ret);
 		watchdog(NULL);
 	}
 	vm->fd = -1;
@@ -216,6 +226,7 @@ int vm_add_sample(struct vm *vm, const uint8_t instance[16])
 	struct vmbs_device d = { .flags = 0 };
 	uint8_t params[8] = { 0 };
 	char g[37];
+	int ret;
 
 	memcpy(d.interface_type, sample_type, 16);
 	memcpy(d.interface_instance, instance, 16);
@@ -225,7 +236,10 @@ int vm_add_sample(struct vm *vm, const uint8_t instance[16])
 		d.params_size = sizeof(params);
 		d.params = (uintptr_t)params;
 	}
-	if (ioctl(vm->fd, VMBS_ADD_DEVICE, &d)) {
+	fault_begin(CALL_ADD_DEVICE, 0);
+	ret = ioctl(vm->fd, VMBS_ADD_DEVICE, &d);
+	fault_end(ret);
+	if (ret) {
 		check(false, "%s: VMBS_ADD_DEVICE sample %s: %m", vm->name,
 		      guid_str(instance, g));
 		return -1;
@@ -241,7 +255,10 @@ int vm_remove_device(struct vm *vm, const uint8_t instance[16])
 
 	memcpy(d.interface_instance, instance, 16);
 	watchdog("VMBS_REMOVE_DEVICE");
-	ret = ioctl(vm->fd, VMBS_REMOVE_DEVICE, &d) ? -errno : 0;
+	fault_begin(CALL_REMOVE_DEVICE, 0);
+	ret = ioctl(vm->fd, VMBS_REMOVE_DEVICE, &d);
+	fault_end(ret);
+	ret = ret ? -errno : 0;
 	watchdog(NULL);
 	return ret;
 }
@@ -259,8 +276,13 @@ int vm_control(struct vm *vm, const uint8_t instance[16], uint32_t op,
 		.out = (uintptr_t)out,
 	};
 
+	int ret;
+
 	memcpy(c.interface_instance, instance, 16);
-	if (ioctl(vm->fd, VMBS_DEVICE_CONTROL, &c))
+	fault_begin(CALL_CONTROL, 0);
+	ret = ioctl(vm->fd, VMBS_DEVICE_CONTROL, &c);
+	fault_end(ret);
+	if (ret)
 		return -errno;
 	*out_size = c.out_size;
 	return 0;
@@ -293,9 +315,13 @@ int vm_list(struct vm *vm, struct vmbs_device_info *out, unsigned int max,
 	};
 	unsigned int i;
 	char t[37], in[37];
+	int ret;
 
 	memset(info, 0, sizeof(info));
-	if (ioctl(vm->fd, VMBS_LIST_DEVICES, &l))
+	fault_begin(CALL_LIST, 0);
+	ret = ioctl(vm->fd, VMBS_LIST_DEVICES, &l);
+	fault_end(ret);
+	if (ret)
 		return -errno;
 	for (i = 0; i < l.count && i < 16; i++) {
 		const struct vmbs_device_info *d = &info[i];
@@ -319,8 +345,12 @@ int vm_list(struct vm *vm, struct vmbs_device_info *out, unsigned int max,
 int vm_set_kick(struct vm *vm, uint32_t conn_id, int fd)
 {
 	struct vmbs_kick k = { .connection_id = conn_id, .fd = fd };
+	int ret;
 
-	return ioctl(vm->fd, VMBS_SET_KICK, &k) ? -errno : 0;
+	fault_begin(CALL_KICK, 0);
+	ret = ioctl(vm->fd, VMBS_SET_KICK, &k);
+	fault_end(ret);
+	return ret ? -errno : 0;
 }
 
 /* One HvPostMessage.  Return: 0 (HV_STATUS_SUCCESS) or -errno. */
@@ -342,7 +372,9 @@ int vm_write_msg(struct vm *vm, uint32_t conn_id, const void *payload,
 			 conn_id);
 		hexdump(what, payload, len);
 	}
+	fault_begin(CALL_POST, len >= 4 ? get32(payload, 0) : 0);
 	n = write(vm->fd, &m, 16 + len);
+	fault_end(n < 0 ? -1 : 0);
 	if (n < 0)
 		return -errno;
 	return n == 16 + len ? 0 : -EIO;

@@ -200,6 +200,28 @@ struct xstats {
 	unsigned int max_outputs;
 };
 
+/*
+ * faults.c: the calls of vmm.c whose allocations the faults scenario fails
+ * (through the thread's fail-nth); each call is bracketed by
+ * fault_begin() and fault_end() with its return value.  Posts are told
+ * apart by message type.
+ */
+enum vmm_call {
+	CALL_OPEN,
+	CALL_MEM_TABLE,
+	CALL_SYNIC,
+	CALL_ADD_DEVICE,
+	CALL_POST,
+	CALL_KICK,
+	CALL_CONTROL,
+	CALL_LIST,
+	CALL_REMOVE_DEVICE,
+	CALL_CLOSE,
+};
+
+void fault_begin(enum vmm_call call, uint32_t key);
+void fault_end(long ret);
+
 /* vmm.c: the char-device side. */
 struct vm *vm_open(const char *name);
 int vm_set_memory(struct vm *vm);
@@ -252,7 +274,12 @@ int guest_exchange(struct vm *vm, struct chan *ch, uint64_t count,
 		   uint32_t window, struct xstats *st);
 void guest_print_stats(const char *what, const struct xstats *st);
 
-/* scenarios.c and selftest.c */
+/* scenarios.c: steps the scenarios share */
+struct vm *bring_up(const char *name, const uint8_t (*inst)[16],
+		    unsigned int n);
+bool tear_down(struct vm *vm, const uint8_t (*inst)[16], unsigned int n);
+
+/* scenarios.c, faults.c and selftest.c */
 int scenario_run(void);
 int scenario_traffic(void);
 int scenario_two_vms(void);
@@ -264,6 +291,7 @@ int scenario_munmap_open(void);
 int scenario_reset(void);
 int scenario_memlock(void);
 int scenario_cycles(void);
+int scenario_faults(void);
 int scenario_selftest(void);
 
 #endif /* VMBUS_VMM_H */

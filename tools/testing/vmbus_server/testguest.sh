@@ -630,7 +630,8 @@ vmbs_tg_scenarios() {
 
 	vmbs_tg_step server "insmod /modules/vmbus_server.ko"
 	vmbs_tg_step loopback "insmod /modules/vmbus_server_loopback.ko devices=heartbeat,test:8:16,test extra=$VMBS_TG_EXTRA"
-	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug && echo scan > $kml && echo clear > $kml"
+	# fail-sleeping: for vmbus-vmm faults, nothing fails otherwise.
+	vmbs_tg_step debugfs "mount -t debugfs none /sys/kernel/debug && echo scan > $kml && echo clear > $kml && vmbs-guest fail-sleeping"
 	vmbs_tg_step connect "modprobe hv_vmbus && vmbs-guest sections hv_vmbus && vmbs-guest wait-count $n 600"
 	vmbs_tg_step devices "vmbs-guest devices"
 	vmbs_tg_step lb_devices "cat $lb/devices"
@@ -718,6 +719,8 @@ vmbs_tg_scenarios() {
 		vmbs_tg_step "vmm_$scenario" "vmbus-vmm $scenario"
 	done
 	vmbs_tg_step vmm_cycles "$(vmbs_qemu_counted "vmbus-vmm cycles --cycles $VMBS_TG_VMM_CYCLES --quiet")"
+	# The test kernel's alone: stock kernels have no failslab.
+	vmbs_tg_step vmm_faults "$(vmbs_qemu_counted "vmbus-vmm faults")"
 	vmbs_tg_step vmm_rmmod "rmmod vmbus_server_sample"
 	vmbs_tg_step rmmod "rmmod vmbus_server_loopback && rmmod vmbus_server"
 	vmbs_tg_steps_checkers
@@ -918,8 +921,11 @@ vmbs_tg_scenarios() {
 		vmbs_qemu_tool "${S[vmm_$scenario]}" "$scenario"
 	done
 	vmbs_qemu_tool "${S[vmm_cycles]}" cycles
+	vmbs_qemu_tool "${S[vmm_faults]}" faults
 	vmbs_qemu_check "$VMBS_TG_VMM_CYCLES VMs: every page pinned was unpinned" \
 		vmbs_qemu_pins_balanced "${S[vmm_cycles]}"
+	vmbs_qemu_check "vmm faults: every page pinned by the faulted VMs was unpinned" \
+		vmbs_qemu_pins_balanced "${S[vmm_faults]}"
 	vmbs_qemu_setup_step "rmmod vmbus_server_sample" \
 		vmbs_qemu_step_ok "${S[vmm_rmmod]}"
 	vmbs_qemu_setup_step "rmmod the loopback transport and vmbus_server" \
