@@ -42,7 +42,7 @@ static const struct {
 	{ "memlock", scenario_memlock,
 	  "without CAP_IPC_LOCK, RLIMIT_MEMLOCK too small for a ring: refused" },
 	{ "faults", scenario_faults,
-	  "fail each allocation of each VMM call in turn (fail-nth): refused or done, never broken" },
+	  "fail each allocation of each VMM call in turn: refused or done, never broken" },
 	{ "cycles", scenario_cycles,
 	  "[N] open, connect, open the channel, one packet, close; N times" },
 	{ "selftest", scenario_selftest,

@@ -30,7 +30,7 @@ static uint16_t want_mmio_opt(void)
 }
 
 /* A VM with @n sample devices, its guest connected, the offers read. */
-struct vm *bring_up(const char *name, const uint8_t (*inst)[16],
+struct vm *bring_up(const char *name, const uint8_t inst[][16],
 		    unsigned int n)
 {
 	struct vm *vm = vm_create(name);
@@ -151,7 +151,7 @@ static bool open_exchange_close(struct vm *vm, const struct offer *o,
 }
 
 /* The orderly end: remove the devices, release, unload, close. */
-bool tear_down(struct vm *vm, const uint8_t (*inst)[16], unsigned int n)
+bool tear_down(struct vm *vm, const uint8_t inst[][16], unsigned int n)
 {
 	struct offer *o;
 	unsigned int i;

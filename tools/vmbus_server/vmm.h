@@ -275,9 +275,9 @@ int guest_exchange(struct vm *vm, struct chan *ch, uint64_t count,
 void guest_print_stats(const char *what, const struct xstats *st);
 
 /* scenarios.c: steps the scenarios share */
-struct vm *bring_up(const char *name, const uint8_t (*inst)[16],
+struct vm *bring_up(const char *name, const uint8_t inst[][16],
 		    unsigned int n);
-bool tear_down(struct vm *vm, const uint8_t (*inst)[16], unsigned int n);
+bool tear_down(struct vm *vm, const uint8_t inst[][16], unsigned int n);
 
 /* scenarios.c, faults.c and selftest.c */
 int scenario_run(void);
