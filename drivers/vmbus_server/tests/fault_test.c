@@ -46,8 +46,8 @@
 #define FAULT_PACKET_LEN	3000
 /* The census's fail_nth: counts down, never reaches 1. */
 #define FAULT_CENSUS_NTH	BIT(30)
-/* Work entry points a census arms, each entry while it is open. */
-#define FAULT_CENSUS_PROBES	2
+/* Work entry points a case arms (a census: each entry while it is open). */
+#define FAULT_MAX_ARMS		2
 
 /*
  * What the probes share with the case.  One case runs at a time; the
@@ -67,7 +67,7 @@ static struct fault_state {
 	unsigned int fallbacks;	/* failures of the kernel's own, taken back */
 	bool census;		/* a census is open */
 	unsigned int census_server;	/* allocations the server made */
-	unsigned int census_other;	/* ... the test or slub made */
+	unsigned int census_other;	/* ... the test or the kernel's own */
 	unsigned long entries[FAULT_STACK_DEPTH];
 	char sym[KSYM_SYMBOL_LEN];
 } fault;
@@ -156,13 +156,15 @@ static void fault_note_site(unsigned long site, unsigned long via)
 }
 
 /*
- * should_fail_ex() fails the call that finds fail_nth at 1; only a task a
- * case armed has it set.
+ * Place an allocation that could fail: a failure (@nth 1) at the first
+ * server frame on its stack, counting those the kernel takes back; in a
+ * census, as the server's or not.
  */
 static void fault_site_note(unsigned int nth)
 {
 	unsigned int n = stack_trace_save(fault.entries, FAULT_STACK_DEPTH, 0);
 	unsigned int i;
+	bool own = false;
 	int frame;
 
 	if (nth != 1) {
@@ -181,15 +183,19 @@ static void fault_site_note(unsigned int nth)
 	for (i = 0; i < n; i++) {
 		if (fault_in_server(fault.entries[i])) {
 			fault_note_site(fault.entries[i], 0);
-			return;
+			break;
 		}
-		/* A failure the kernel takes back by itself. */
-		if (fault_kernel_own())
-			fault.fallbacks++;
+		/* Once per failure, which the kernel takes back by itself. */
+		own |= fault_kernel_own();
 	}
-	fault.unplaced++;
+	fault.unplaced += i == n;
+	fault.fallbacks += own;
 }
 
+/*
+ * should_fail_ex() fails the call that finds fail_nth at 1; only a task a
+ * case armed has it set, and a census's tasks have it higher.
+ */
 static int fault_site_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	unsigned int nth = READ_ONCE(current->fail_nth);
@@ -568,7 +574,7 @@ static bool fault_run_nth(struct fault_run *run, const struct fault_case *fc,
  * unregisters them before their memory goes.
  */
 static struct kprobe *fault_site;
-static struct kretprobe *fault_arms[FAULT_CENSUS_PROBES];
+static struct kretprobe *fault_arms[FAULT_MAX_ARMS];
 static unsigned int fault_nr_arms;
 
 static void fault_unregister_kprobe(void *unused)
@@ -617,7 +623,7 @@ static void fault_probe_entry(struct kunit *test, const char *symbol,
 	struct kretprobe *rp;
 	int err;
 
-	KUNIT_ASSERT_LT(test, fault_nr_arms, FAULT_CENSUS_PROBES);
+	KUNIT_ASSERT_LT(test, fault_nr_arms, FAULT_MAX_ARMS);
 	rp = kunit_kzalloc(test, sizeof(*rp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, rp);
 	rp->kp.symbol_name = symbol;
@@ -688,7 +694,7 @@ static void every_allocation_fails(struct kunit *test)
 	 * An operation that allocates nothing proves nothing here, nor
 	 * failures the kernel took back before the server saw them.
 	 */
-	KUNIT_EXPECT_GT(test, failed - fault.fallbacks, 0);
+	KUNIT_EXPECT_GT(test, failed, fault.fallbacks);
 	KUNIT_EXPECT_FALSE_MSG(test, injected, "still failing after %u runs",
 			       FAULT_MAX_RUNS);
 }
@@ -801,8 +807,9 @@ static void teardown_allocates_nothing(struct kunit *test)
 	kunit_release_action(test, fault_unregister_kretprobes, NULL);
 
 	for (i = 0; i < fault.nr_sites; i++)
-		kunit_info(test, "%s: site %pS, via %pS\n", td->name,
-			   (void *)fault.sites[i], (void *)fault.vias[i]);
+		kunit_info(test, "%s: allocation at %pS, via %pS\n",
+			   td->name, (void *)fault.sites[i],
+			   (void *)fault.vias[i]);
 	kunit_info(test, "%s: %u allocations of the server that could fail, %u of the test or the kernel, %u not placed; %u work runs counted\n",
 		   td->name, fault.census_server, fault.census_other,
 		   fault.unplaced, entries);
