@@ -310,7 +310,8 @@ vmbs_tg_kunit() {
 # The loopback transport removed under a real guest with channels open and
 # traffic flowing both ways: hv_utils answers a heartbeat device and a time
 # sync device, each asking every millisecond.  The transport rescinds every
-# device first, while the guest can still answer, then goes; the guest is
+# device, waits until the guest has closed and released them (a close
+# posted to no hypervisor leaks the guest's ring), then goes; the guest is
 # left connected to no one, as a guest whose hypervisor went away, so this
 # is the run's last use of the guest stack.
 VMBS_TG_CUT_HB=5ee1c047-0000-4000-8000-00000000be47
