@@ -155,7 +155,13 @@ vmbs_qemu_step_lines() {
 		$1 == "@@VMBS" && $2 == "begin" && $3 == n { on = 1; next }
 		$1 == "@@VMBS" && $2 == "end" && $3 == n { on = 0 }
 		!on { next }
-		want == "dmesg" && sub(/^@@DMESG /, "") { print }
+		want == "dmesg" && sub(/^@@DMESG /, "") {
+			# The kernel may print to the console in the middle of
+			# the dump: a second timestamp starts its message.
+			if (match(substr($0, 2), /\[ *[0-9]+\.[0-9]+\] /))
+				$0 = substr($0, 1, RSTART)
+			print
+		}
 		want == "output" && !/^@@/ { print }
 	' "$VMBS_RUN/console.txt"
 }
