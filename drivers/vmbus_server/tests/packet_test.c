@@ -2032,8 +2032,14 @@ static void concurrent_senders(struct kunit *test)
 		s[i].go = &go;
 		s[i].id = i;
 		init_completion(&s[i].done);
-		t = kthread_run(pt_sender_fn, &s[i], "pt-send%u", i);
+		t = kthread_create(pt_sender_fn, &s[i], "pt-send%u", i);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+		/*
+		 * One sender per CPU: left to the scheduler, both once ran
+		 * on one CPU, 0 of 4000 entries meeting the other sender.
+		 */
+		kthread_bind(t, i % num_online_cpus());
+		wake_up_process(t);
 	}
 	/* Release: the senders' setup is seen before the start. */
 	smp_store_release(&go, true);
